@@ -12,8 +12,6 @@ from aiohttp.typedefs import Middleware
 
 from stacsync.sandbox.clock import SandboxClock
 
-AUTH_KIND_KEY: web.AppKey[str] = web.AppKey("auth_kind", str)
-
 
 @dataclass(frozen=True, slots=True)
 class LogEntry:
@@ -94,7 +92,7 @@ def auth_kind(request: web.BaseRequest) -> str:
     return scheme if scheme in {"bearer", "basic"} else ("other" if scheme else "none")
 
 
-FAULT_KEY = "stacsync.sandbox.fault"
+FAULT_KEY: web.RequestKey[str] = web.RequestKey("stacsync_sandbox_fault", str)
 
 
 def logging_middleware(log: RequestLog, clock: SandboxClock, server: str) -> Middleware:
