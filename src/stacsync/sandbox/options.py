@@ -7,7 +7,8 @@ All durations are in sandbox seconds (see :mod:`stacsync.sandbox.clock`). ``None
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 DEFAULT_RASTER_SIZE = 256
 DEFAULT_SEED = 20181231
@@ -89,3 +90,48 @@ class SandboxOptions:
         """The options of provider ``name``."""
         options: ProviderOptions = getattr(self, name)
         return options
+
+
+PROVIDER_FIELDS = frozenset({"token_lifetime", "refresh_lifetime", "order_delay", "link_lifetime"})
+FAULT_FIELDS = frozenset(f.name for f in fields(FaultOptions))
+
+
+def build_options(
+    *,
+    base: SandboxOptions | None = None,
+    settings: Mapping[str, str] = {},
+    ports: Mapping[str, int] = {},
+    **top: Any,
+) -> SandboxOptions:
+    """Options from ``provider.field=value`` overrides (CLI flags, fixture arguments).
+
+    ``settings`` keys are ``<provider>.<field>`` for provider fields (``clms.order_delay``)
+    and ``<provider>.<fault field>`` for faults (``terrascope.throttle_rate``).
+    Raises :class:`ValueError` naming the key at fault.
+    """
+    options = replace(base or SandboxOptions(), **top)
+    if ports:
+        options = replace(options, ports={**options.ports, **ports})
+    for key, raw in settings.items():
+        provider, _, name = key.partition(".")
+        if provider not in ("clms", "backbone", "terrascope") or not name:
+            raise ValueError(f"{key!r}: expected <clms|backbone|terrascope>.<setting>")
+        current = options.provider(provider)
+        try:
+            if name in PROVIDER_FIELDS:
+                numeric: dict[str, Any] = {name: float(raw)}
+                current = replace(current, **numeric)
+            elif name in FAULT_FIELDS:
+                kind = type(getattr(current.faults, name))
+                value: Any = raw if name == "path_prefix" else kind(float(raw))
+                current = replace(current, faults=replace(current.faults, **{name: value}))
+            else:
+                known = ", ".join(sorted(PROVIDER_FIELDS | FAULT_FIELDS))
+                raise ValueError(f"{key!r}: unknown setting {name!r} (known: {known})")
+        except (TypeError, ValueError) as exc:
+            if str(exc).startswith(repr(key)):
+                raise
+            raise ValueError(f"{key!r}: {exc}") from exc
+        changes: dict[str, Any] = {provider: current}
+        options = replace(options, **changes)
+    return options
