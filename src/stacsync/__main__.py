@@ -1,0 +1,5 @@
+"""``python -m stacsync``."""
+
+from stacsync.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""Where each STAC object lives in a static catalogue, and which ids are allowed.
+
+::
+
+    <root>/catalog.json
+    <root>/<collection-id>/collection.json
+    <root>/<collection-id>/<item-id>/<item-id>.json
+
+Every href between these files is relative, so the tree can be moved, copied or served
+from anywhere (a "self-contained" catalogue in STAC terms).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stacsync.errors import InvalidIdError
+
+CATALOG_FILE = "catalog.json"
+COLLECTION_FILE = "collection.json"
+MAX_ID_BYTES = 200
+"""Longest id in UTF-8 bytes: the item file name adds ``.json`` and must stay under 255."""
+
+_FORBIDDEN = frozenset("/\\\x00")
+
+
+def check_id(kind: str, value: object) -> str:
+    """Return ``value`` if it is a safe id for a folder and file name, else raise.
+
+    Refused: non-strings, empty ids, ``.`` and ``..``, ids starting with a dot (hidden
+    files, and the store's temporary names), path separators, NUL and other control
+    characters, and ids longer than :data:`MAX_ID_BYTES` UTF-8 bytes.
+    """
+    if not isinstance(value, str):
+        raise InvalidIdError(kind, repr(value), "ids must be strings")
+    if not value:
+        raise InvalidIdError(kind, value, "ids must not be empty")
+    if value.startswith("."):
+        raise InvalidIdError(kind, value, "ids must not start with '.'")
+    bad = sorted({c for c in value if c in _FORBIDDEN or ord(c) < 32 or ord(c) == 127})
+    if bad:
+        shown = ", ".join(repr(c) for c in bad)
+        raise InvalidIdError(kind, value, f"contains forbidden characters ({shown})")
+    if value != value.strip():
+        raise InvalidIdError(kind, value, "ids must not start or end with whitespace")
+    size = len(value.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_ID_BYTES:
+        raise InvalidIdError(kind, value, f"{size} bytes long, the limit is {MAX_ID_BYTES}")
+    return value
+
+
+def catalog_path(root: Path) -> Path:
+    """The root catalogue file."""
+    return root / CATALOG_FILE
+
+
+def collection_path(root: Path, collection_id: str) -> Path:
+    """The file of collection ``collection_id``."""
+    return root / collection_id / COLLECTION_FILE
+
+
+def item_path(root: Path, collection_id: str, item_id: str) -> Path:
+    """The file of item ``item_id`` in collection ``collection_id``."""
+    return root / collection_id / item_id / f"{item_id}.json"
+
+
+def collection_href(collection_id: str) -> str:
+    """The href of a collection, relative to the root catalogue."""
+    return f"./{collection_id}/{COLLECTION_FILE}"
+
+
+def item_href(item_id: str) -> str:
+    """The href of an item, relative to its collection."""
+    return f"./{item_id}/{item_id}.json"

@@ -1,0 +1,243 @@
+"""The ``stacsync`` command line: parses arguments, calls :mod:`stacsync.api`, renders results.
+
+Results go to stdout (text, or JSON with ``--json``); progress, logs and errors go to stderr.
+Exit codes are defined once, in :class:`ExitCode`, and errors are mapped to them once, in
+:func:`exit_code_for`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import json
+import logging
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.markup import escape
+
+from stacsync import __version__, api
+from stacsync.config import Settings
+from stacsync.errors import ConfigError, StacsyncError
+from stacsync.sandbox import Sandbox, SandboxOptions
+from stacsync.sandbox.options import build_options
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False)
+
+
+class ExitCode(enum.IntEnum):
+    """What ``stacsync`` exits with."""
+
+    OK = 0
+    FAILURES = 1
+    """Finished, but some objects or assets failed (or a runtime error)."""
+    USAGE = 2
+    """Bad arguments, settings or configuration."""
+    AUTH = 3
+    """A provider refused the credentials."""
+
+
+def exit_code_for(exc: StacsyncError) -> ExitCode:
+    """The exit code of an error."""
+    if isinstance(exc, ConfigError):
+        return ExitCode.USAGE
+    return ExitCode.FAILURES
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn stacsync errors into a one-line message on stderr and the matching exit code."""
+    try:
+        yield
+    except StacsyncError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(exit_code_for(exc)) from None
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValueError as exc:
+        raise ConfigError(f"invalid STACSYNC_* environment setting: {exc}") from exc
+
+
+def _print_json(data: Any) -> None:
+    out.print_json(json.dumps(data), highlight=False)
+
+
+app = typer.Typer(
+    name="stacsync",
+    help=(
+        "Copernicus land-monitoring data (CLMS, CLC+ Backbone, Terrascope) as a clean, "
+        "synced STAC catalogue."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    epilog=(
+        "Examples:\n\n"
+        "  stacsync validate out/catalog.json --schemas ./stac-schemas   "
+        "validate a catalogue offline\n\n"
+        "  stacsync sandbox up --json   run the provider emulators on 127.0.0.1"
+    ),
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+sandbox_app = typer.Typer(
+    help="Local emulators of the CLMS, CLC+ Backbone and Terrascope services.",
+    no_args_is_help=True,
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"stacsync {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv: debug).")
+    ] = 0,
+    quiet: Annotated[
+        int, typer.Option("--quiet", "-q", count=True, help="Less output (errors only).")
+    ] = 0,
+) -> None:
+    """Copernicus land-monitoring data as a clean, synced STAC catalogue."""
+    level = logging.WARNING - 10 * verbose + 10 * quiet
+    logging.basicConfig(
+        level=max(logging.DEBUG, min(level, logging.CRITICAL)),
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, show_time=False)],
+        force=True,
+    )
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="A catalog.json, collection.json or item file.")],
+    schemas: Annotated[
+        Path | None,
+        typer.Option(
+            "--schemas",
+            help="Offline schema store (folder with schema-map.json). Default: "
+            "$STACSYNC_SCHEMA_DIR, else schemas are downloaded once and cached.",
+            file_okay=False,
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Validate a STAC catalogue (recursively) or one object against the official schemas.
+
+    Example: [bold]stacsync validate out/demo/catalog.json --schemas ./stac-schemas[/]
+    """
+    with _reported():
+        if not path.exists():
+            raise ConfigError(f"{path} does not exist")
+        store = api.schema_store(_settings(), schemas)
+        report = api.validate(path, schemas=store)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        for obj in report.invalid:
+            label = " ".join(str(x) for x in (obj.type, obj.id) if x)
+            out.print(f"[red]INVALID[/] {escape(str(obj.path))} ({escape(label or '?')})")
+            for p in obj.problems:
+                out.print(f"  {escape(p.location)}: {escape(p.message)}")
+                out.print(f"    rule: {escape(p.rule)}", style="dim")
+        verdict = "[green]valid[/]" if report.ok else f"[red]{len(report.invalid)} invalid[/]"
+        out.print(f"{report.checked} objects checked, {verdict} ({escape(report.schema_source)})")
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
+
+
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, raw = value.partition("=")
+        if not sep or not key or not raw:
+            raise ConfigError(f"{option} {value!r}: expected KEY=VALUE")
+        pairs[key.strip()] = raw.strip()
+    return pairs
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    provider: Annotated[
+        list[str] | None,
+        typer.Option("--provider", "-p", help="Start only these (clms, backbone, terrascope)."),
+    ] = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[
+        list[str] | None,
+        typer.Option(help="Fixed port per server, e.g. --port terrascope.stac=8082."),
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="Provider behaviour and faults, e.g. --set terrascope.token_lifetime=30 "
+            "--set clms.order_delay=5 --set backbone.error_rate=0.1.",
+        ),
+    ] = None,
+    time_scale: Annotated[float, typer.Option(help="Sandbox seconds per real second.")] = 1.0,
+    raster_size: Annotated[int, typer.Option(help="Pixels per side of generated rasters.")] = 256,
+    seed: Annotated[int, typer.Option(help="Seed of generated data and faults.")] = 20181231,
+    as_json: Annotated[bool, typer.Option("--json", help="Print endpoints as JSON.")] = False,
+) -> None:
+    """Run the provider sandbox in the foreground until Ctrl-C.
+
+    Example: [bold]stacsync sandbox up --json --set terrascope.token_lifetime=30[/]
+    """
+    with _reported():
+        try:
+            ports = {k: int(v) for k, v in _pairs(port or [], "--port").items()}
+            top: dict[str, Any] = {"host": host, "time_scale": time_scale, "seed": seed}
+            top["raster_size"] = raster_size
+            if provider:
+                top["providers"] = tuple(provider)
+            options = build_options(settings=_pairs(set_ or [], "--set"), ports=ports, **top)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
+
+        def ready(sandbox: Sandbox) -> None:
+            if as_json:
+                out.print(json.dumps(sandbox.describe()), highlight=False)
+            else:
+                _render_sandbox(sandbox)
+                err.print("Sandbox running; press Ctrl-C to stop.")
+
+        asyncio.run(_serve_until_signal(options, ready))
+
+
+async def _serve_until_signal(options: SandboxOptions, ready: Callable[[Sandbox], None]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await api.serve_sandbox(options, on_ready=ready, stop=stop)
+
+
+def _render_sandbox(sandbox: Sandbox) -> None:
+    for name, info in sandbox.describe().items():
+        out.print(f"[bold]{name}[/]")
+        for key, url in info["endpoints"].items():
+            out.print(f"  {key:<16} {url}")
+        for key, value in info["credentials"].items():
+            out.print(f"  {key:<16} {value}", style="cyan")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
