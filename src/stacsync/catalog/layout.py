@@ -12,6 +12,7 @@ from anywhere (a "self-contained" catalogue in STAC terms).
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 from stacsync.errors import InvalidIdError
@@ -29,7 +30,7 @@ def check_id(kind: str, value: object) -> str:
 
     Refused: non-strings, empty ids, ``.`` and ``..``, ids starting with a dot (hidden
     files, and the store's temporary names), path separators, NUL and other control
-    characters, and ids longer than :data:`MAX_ID_BYTES` UTF-8 bytes.
+    characters (C0 and C1), and ids longer than :data:`MAX_ID_BYTES` UTF-8 bytes.
     """
     if not isinstance(value, str):
         raise InvalidIdError(kind, repr(value), "ids must be strings")
@@ -37,7 +38,7 @@ def check_id(kind: str, value: object) -> str:
         raise InvalidIdError(kind, value, "ids must not be empty")
     if value.startswith("."):
         raise InvalidIdError(kind, value, "ids must not start with '.'")
-    bad = sorted({c for c in value if c in _FORBIDDEN or ord(c) < 32 or ord(c) == 127})
+    bad = sorted({c for c in value if c in _FORBIDDEN or unicodedata.category(c) == "Cc"})
     if bad:
         shown = ", ".join(repr(c) for c in bad)
         raise InvalidIdError(kind, value, f"contains forbidden characters ({shown})")

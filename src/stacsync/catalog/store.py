@@ -232,9 +232,15 @@ class CatalogStore:
                     pending.append(entry)
                     while len(pending) > MAX_PENDING_WRITES:
                         self._settle(pending.popleft(), in_flight, report)
-            finally:
-                while pending:  # every started write finishes (or fails) before we go on
+                while pending:
                     self._settle(pending.popleft(), in_flight, report)
+            except BaseException:
+                for entry in pending:  # let started writes finish; their errors are secondary
+                    entry.future.exception()
+                # The disk is the truth: forget the in-memory links and extents of this batch.
+                for cid in touched:
+                    self._collections.pop(cid, None)
+                raise
         for cid in sorted(touched):
             self._write_collection(cid, self._collections[cid], report)
         return report

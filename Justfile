@@ -1,0 +1,40 @@
+# stacsync development recipes. `just --list` shows them all.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+schema_dir := env_var_or_default("STACSYNC_SCHEMA_DIR", justfile_directory() + "/../shared/stac-schemas")
+
+# List the recipes.
+default:
+    @just --list
+
+# Install stacsync and the development tools into the active environment.
+install:
+    pip install -e ".[dev]"
+
+# Format the code.
+fmt:
+    ruff format src tests bench
+    ruff check --fix src tests bench
+
+# Lint: ruff (check + format --check) and mypy --strict on src.
+lint:
+    ruff check src tests bench
+    ruff format --check src tests bench
+    mypy src
+
+# Run the test suite (offline; only 127.0.0.1 is reachable).
+test *args:
+    STACSYNC_SCHEMA_DIR="{{schema_dir}}" pytest {{args}}
+
+# Run a benchmark, e.g. `just bench catalog` (prints one JSON line).
+bench name="catalog" *args:
+    python bench/{{ if name == "catalog" { "catalog_write" } else { name } }}.py {{args}}
+
+# Start the provider sandbox in the foreground.
+sandbox *args:
+    stacsync sandbox up {{args}}
+
+# Validate a catalogue offline against the schema store.
+validate path:
+    stacsync validate --schemas "{{schema_dir}}" {{path}}
