@@ -24,7 +24,7 @@ from rich.markup import escape
 
 from stacsync import __version__, api
 from stacsync.config import Settings
-from stacsync.errors import ConfigError, StacsyncError
+from stacsync.errors import AuthError, ConfigError, StacsyncError
 from stacsync.sandbox import Sandbox, SandboxOptions
 from stacsync.sandbox.options import build_options
 
@@ -48,6 +48,8 @@ def exit_code_for(exc: StacsyncError) -> ExitCode:
     """The exit code of an error."""
     if isinstance(exc, ConfigError):
         return ExitCode.USAGE
+    if isinstance(exc, AuthError):
+        return ExitCode.AUTH
     return ExitCode.FAILURES
 
 
