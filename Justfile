@@ -27,6 +27,14 @@ lint:
 test *args:
     STACSYNC_SCHEMA_DIR="{{schema_dir}}" pytest {{args}}
 
+# Install the third-party peers (PostgreSQL/PostGIS via apt, .peers/venv).
+install-peers:
+    .ci/install-peers
+
+# Run only the tests against real third-party peers (stac-fastapi-pgstac, stac-validator).
+test-peers *args:
+    STACSYNC_SCHEMA_DIR="{{schema_dir}}" STACSYNC_REQUIRE_PEERS=1 pytest -m peers {{args}}
+
 # Run a benchmark, e.g. `just bench catalog` (prints one JSON line).
 bench name="catalog" *args:
     python bench/{{ if name == "catalog" { "catalog_write" } else { name } }}.py {{args}}
