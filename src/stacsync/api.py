@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stacsync.config import Settings
+from stacsync.config import DEFAULT_CONFIG_FILE, Settings
+from stacsync.definition import CatalogDefinition, load_definition
+from stacsync.errors import ConfigError
 from stacsync.events import ObjectValidated, OnEvent
-from stacsync.sandbox import Sandbox, SandboxOptions
+from stacsync.harvest import HarvestOptions, HarvestReport
+from stacsync.harvest import harvest as run_harvest
+from stacsync.sandbox import Sandbox, SandboxOptions, running_sandbox
+from stacsync.sandbox.options import build_options
+from stacsync.transport import ProviderConfig, load_provider_configs
+from stacsync.transport.credentials import sandbox_configs
 from stacsync.validation import Problem, SchemaStore, StacValidator, Visit, walk
 
 
@@ -111,3 +119,78 @@ async def serve_sandbox(
     async with Sandbox(options) as sandbox:
         on_ready(sandbox)
         await stop.wait()
+
+
+SANDBOX_SERVERS = (
+    "clms.api",
+    "clms.download",
+    "backbone.api",
+    "backbone.files",
+    "backbone.s3",
+    "terrascope.auth",
+    "terrascope.stac",
+    "terrascope.download",
+)
+"""The sandbox's servers, in the order of their fixed ports under ``--sandbox``."""
+
+
+def provider_configs(
+    settings: Settings,
+    environ: Mapping[str, str],
+    *,
+    sandbox: Mapping[str, Any] | None = None,
+) -> dict[str, ProviderConfig]:
+    """Every provider's configuration: environment, config file, ``~/.netrc``, defaults.
+
+    With ``sandbox`` (what a running sandbox describes), endpoints and credentials point there.
+    """
+    configs = load_provider_configs(
+        environ=environ,
+        config_file=settings.config,
+        default_config_file=DEFAULT_CONFIG_FILE,
+        use_netrc=sandbox is None,
+    )
+    return sandbox_configs(sandbox, configs) if sandbox is not None else configs
+
+
+@contextmanager
+def provider_sandbox(settings: Settings, **options: Any) -> Iterator[dict[str, Any]]:
+    """Run the provider sandbox in the background on its fixed ports; yield its description.
+
+    Fixed ports keep the hrefs a sandbox harvest writes valid for a later ``--sandbox`` pull;
+    the sandbox's data are deterministic, so a new sandbox serves the same files.
+    """
+    ports = {name: settings.sandbox_port + i for i, name in enumerate(SANDBOX_SERVERS)}
+    try:
+        with running_sandbox(build_options(ports=ports, **options)) as sandbox:
+            yield sandbox.describe()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot start the provider sandbox on ports {settings.sandbox_port}-"
+            f"{settings.sandbox_port + len(SANDBOX_SERVERS) - 1} ({exc.strerror}); "
+            "set STACSYNC_SANDBOX_PORT to a free range"
+        ) from None
+
+
+def load_catalog_definition(path: Path) -> CatalogDefinition:
+    """Read a catalogue definition (TOML)."""
+    return load_definition(path)
+
+
+async def harvest(
+    definition: CatalogDefinition,
+    configs: Mapping[str, ProviderConfig],
+    options: HarvestOptions,
+    settings: Settings,
+    *,
+    on_event: OnEvent | None = None,
+) -> HarvestReport:
+    """Harvest a catalogue definition into its static catalogue."""
+    return await run_harvest(
+        definition,
+        configs,
+        options,
+        on_event=on_event,
+        lock_timeout=settings.lock_timeout,
+        durable=settings.durable,
+    )

@@ -11,9 +11,12 @@ import asyncio
 import enum
 import json
 import logging
+import os
 import signal
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,10 +24,15 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
+from rich.table import Table
 
 from stacsync import __version__, api
 from stacsync.config import Settings
+from stacsync.definition import CatalogDefinition, definition_from_source, source_from_flags
 from stacsync.errors import AuthError, ConfigError, StacsyncError
+from stacsync.harvest import HarvestOptions, HarvestReport
+from stacsync.harvest.model import sorted_rows
+from stacsync.progress import HarvestProgress
 from stacsync.sandbox import Sandbox, SandboxOptions
 from stacsync.sandbox.options import build_options
 
@@ -85,6 +93,7 @@ app = typer.Typer(
     rich_markup_mode="rich",
     epilog=(
         "Examples:\n\n"
+        "  stacsync harvest catalogs/demo.toml --sandbox   build the demo catalogue offline\n\n"
         "  stacsync validate out/catalog.json --schemas ./stac-schemas   "
         "validate a catalogue offline\n\n"
         "  stacsync sandbox up --json   run the provider emulators on 127.0.0.1"
@@ -161,6 +170,149 @@ def validate(
                 out.print(f"    rule: {escape(p.rule)}", style="dim")
         verdict = "[green]valid[/]" if report.ok else f"[red]{len(report.invalid)} invalid[/]"
         out.print(f"{report.checked} objects checked, {verdict} ({escape(report.schema_source)})")
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
+
+
+PROVIDER_NAMES = ("clms", "backbone", "terrascope")
+
+
+def _definition(target: str, catalog: Path | None, flags: dict[str, Any]) -> CatalogDefinition:
+    given = {k: v for k, v in flags.items() if v not in (None, [], ())}
+    if target in PROVIDER_NAMES:
+        if catalog is None:
+            raise ConfigError(f"stacsync harvest {target} needs --catalog DIR")
+        source = source_from_flags(target, **given)
+        return definition_from_source(source, catalog)
+    if given:
+        flag = "--" + next(iter(given)).replace("_", "-")
+        raise ConfigError(f"{flag} only applies to ad-hoc harvests (stacsync harvest <provider>)")
+    definition = api.load_catalog_definition(Path(target))
+    return replace(definition, path=catalog.resolve()) if catalog is not None else definition
+
+
+def _summary(report: HarvestReport) -> None:
+    table = Table(title=f"Harvest of {report.catalog}", title_justify="left")
+    for column in ("collection", "new", "updated", "unchanged", "withdrawn", "failed"):
+        table.add_column(column, justify="left" if column == "collection" else "right")
+    for row in sorted_rows(report.collections):
+        table.add_row(
+            escape(row.collection),
+            *(str(getattr(row, c)) for c in ("new", "updated", "unchanged", "withdrawn")),
+            f"[red]{row.failed}[/]" if row.failed else "0",
+        )
+    out.print(table)
+    for what, error in report.failures:
+        out.print(f"[red]failed[/] {escape(what)}: {escape(str(error))}")
+    for what in report.waiting:
+        out.print(f"[yellow]waiting[/] {escape(what)} (run harvest again to pick it up)")
+    out.print(f"{report.files_written} files written")
+
+
+@app.command()
+def harvest(
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A catalogue definition (catalogs/demo.toml), or a provider for an ad-hoc "
+            "harvest: clms, backbone or terrascope."
+        ),
+    ],
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalog", help="Write here (required for ad-hoc harvests).", file_okay=False
+        ),
+    ] = None,
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Run against the local provider sandbox.")
+    ] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only these sources of the definition.")
+    ] = None,
+    since: Annotated[
+        datetime | None,
+        typer.Option(help="Only items acquired since then, where the provider supports it."),
+    ] = None,
+    max_wait: Annotated[
+        float, typer.Option(help="Seconds to wait for orders before leaving them for later.")
+    ] = 3600.0,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be requested and written.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    collection: Annotated[
+        list[str] | None, typer.Option(help="terrascope: collection id (repeatable).")
+    ] = None,
+    bbox: Annotated[
+        str | None, typer.Option(help="terrascope, clms: west,south,east,north.")
+    ] = None,
+    datetime_: Annotated[
+        str | None, typer.Option("--datetime", help="terrascope, clms: start/end (RFC 3339).")
+    ] = None,
+    ids: Annotated[list[str] | None, typer.Option("--id", help="terrascope: item id.")] = None,
+    max_items: Annotated[int | None, typer.Option(help="terrascope: at most this many.")] = None,
+    dataset: Annotated[
+        list[str] | None, typer.Option(help="clms: dataset UID or short name (repeatable).")
+    ] = None,
+    nuts: Annotated[str | None, typer.Option(help="clms: NUTS code of the extraction.")] = None,
+    resolution: Annotated[str | None, typer.Option(help="clms: source resolution (100m).")] = None,
+    format_: Annotated[str | None, typer.Option("--format", help="clms: output format.")] = None,
+    crs: Annotated[str | None, typer.Option(help="clms: output CRS (EPSG:3035).")] = None,
+    prepackaged: Annotated[
+        str | None,
+        typer.Option(help="clms: pre-packaged files (FileIDs or areas, comma-separated)."),
+    ] = None,
+    kind: Annotated[str | None, typer.Option(help="backbone: aoi, national or europe.")] = None,
+    aoi: Annotated[str | None, typer.Option(help="backbone: AOI as WKT (EPSG:4326).")] = None,
+    nation: Annotated[str | None, typer.Option(help="backbone: country name (France).")] = None,
+) -> None:
+    """Harvest provider results into a static STAC catalogue.
+
+    Examples:
+    [bold]stacsync harvest catalogs/demo.toml --sandbox[/];
+    [bold]stacsync harvest terrascope --collection terrascope-s2-ndvi-v2 --bbox 6.5,46.3,6.8,46.4
+    --datetime 2024-06-01/2024-08-31 --catalog out/ndvi[/]
+    """
+    flags: dict[str, Any] = {
+        "collections": collection,
+        "bbox": bbox,
+        "datetime": datetime_,
+        "ids": ids,
+        "max_items": max_items,
+        "datasets": dataset,
+        "nuts": nuts,
+        "resolution": resolution,
+        "format": format_,
+        "crs": crs,
+        "prepackaged": prepackaged,
+        "kind": kind,
+        "aoi": aoi,
+        "nation": nation,
+    }
+    options = HarvestOptions(
+        dry_run=dry_run,
+        since=since if since is None or since.tzinfo else since.replace(tzinfo=UTC),
+        max_wait=max_wait,
+        sources=tuple(source or ()),
+    )
+    with _reported():
+        settings = _settings()
+        definition = _definition(target, catalog, flags)
+        with ExitStack() as stack:
+            described = stack.enter_context(api.provider_sandbox(settings)) if sandbox else None
+            configs = api.provider_configs(settings, os.environ, sandbox=described)
+            progress = stack.enter_context(
+                HarvestProgress(err, enabled=not (as_json or dry_run or err.quiet))
+            )
+            report = asyncio.run(
+                api.harvest(definition, configs, options, settings, on_event=progress)
+            )
+    if as_json:
+        _print_json(report.as_dict())
+    elif dry_run:
+        _print_json(report.plan)
+    else:
+        _summary(report)
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
 
 

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from stacsync.catalog.lock import DEFAULT_LOCK_TIMEOUT
 
 DEFAULT_CACHE_DIR = Path(platformdirs.user_cache_dir("stacsync"))
+DEFAULT_CONFIG_FILE = Path(platformdirs.user_config_dir("stacsync")) / "config.toml"
 
 
 class Settings(BaseSettings):
@@ -33,6 +34,16 @@ class Settings(BaseSettings):
         default=DEFAULT_LOCK_TIMEOUT,
         ge=0,
         description="Seconds to wait for another writer to release a catalogue.",
+    )
+    config: Path | None = Field(
+        default=None,
+        description="Provider config file (TOML); default ~/.config/stacsync/config.toml.",
+    )
+    sandbox_port: int = Field(
+        default=47810,
+        ge=1024,
+        le=65000,
+        description="First of the fixed ports `--sandbox` runs the provider emulators on.",
     )
     durable: bool = Field(
         default=False,

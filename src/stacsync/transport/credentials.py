@@ -45,7 +45,8 @@ DEFAULT_ENDPOINTS: dict[str, dict[str, str]] = {
     "backbone": {
         "api": "https://api.clcplusbackbone.geoville.com/v1",
         "token": "https://api.clcplusbackbone.geoville.com/v1/auth/get_bearer_token",
-        "s3": "https://s3.waw2-1.cloudferro.com",
+        "order_status": "https://api.clcplusbackbone.geoville.com/v1/services/order_status",
+        "s3": "https://cf2.cloudferro.com:8080",
     },
     "terrascope": {
         "token_url": "https://sso.terrascope.be/auth/realms/terrascope/protocol/openid-connect/token",

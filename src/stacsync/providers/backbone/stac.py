@@ -114,6 +114,11 @@ def _classes() -> list[dict[str, Any]]:
     return [c.stac() for c in LEGEND_2018]
 
 
+def item_id(request: OrderRequest) -> str:
+    """The id of the item an order becomes (stable for the same request)."""
+    return f"{collection_id(collection_key(request))}-{request_key(request)}"
+
+
 def collection_for(key: str) -> dict[str, Any]:
     """The STAC Collection of a delivery kind (``raster``, ``vector``, ``national``, ``europe``)."""
     release = VECTOR_2018 if key == "vector" else RASTER_2018
@@ -257,7 +262,7 @@ def item_from_order(
         "type": "Feature",
         "stac_version": STAC_VERSION,
         "stac_extensions": sorted(extensions),
-        "id": f"{collection_id(key)}-{request_key(request)}",
+        "id": item_id(request),
         "collection": collection_id(key),
         "geometry": geometry,
         "properties": properties,
