@@ -220,7 +220,10 @@ class ClmsHarvester:
             self._fail(f"{ds.slug} extraction", OrderFailedError(PROVIDER, task_id, reason))
             return
         self.result.items.append(stac.item_from_task(ds, spec, task))
-        self.ledger.record_order(self.source.name, key, task_id=task_id, dataset=ds.uid, done=True)
+        known = self.ledger.order(self.source.name, key) or {}
+        self.ledger.record_order(
+            self.source.name, key, **{**known, "task_id": task_id, "done": True}
+        )
 
     async def _task_for(self, ds: records.Dataset, spec: requests.Spec, key: str) -> str:
         known = self.ledger.order(self.source.name, key)
@@ -235,7 +238,10 @@ class ClmsHarvester:
                 self.ledger.forget_order(self.source.name, key)  # purged upstream
         found = await self._find_task(spec)
         if found is not None:
-            self.ledger.record_order(self.source.name, key, task_id=found, dataset=ds.uid)
+            payload = requests.build_datarequest([spec], {ds.uid: ds})
+            self.ledger.record_order(
+                self.source.name, key, task_id=found, dataset=ds.uid, payload=payload
+            )
             return found
         body = requests.build_datarequest([spec], {ds.uid: ds})
         url = f"{self.api}/@datarequest_post"
@@ -245,7 +251,9 @@ class ClmsHarvester:
             message = "; ".join(e.message for e in submission.errors) or "no task id returned"
             raise RequestRejectedError(PROVIDER, message, url=url)
         task_id = submission.task_ids[0]
-        self.ledger.record_order(self.source.name, key, task_id=task_id, dataset=ds.uid)
+        self.ledger.record_order(
+            self.source.name, key, task_id=task_id, dataset=ds.uid, payload=body
+        )
         return task_id
 
     async def _find_task(self, spec: requests.Spec) -> str | None:
