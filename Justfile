@@ -14,13 +14,13 @@ install:
 
 # Format the code.
 fmt:
-    ruff format src tests bench
-    ruff check --fix src tests bench
+    ruff format src tests bench docs/hooks
+    ruff check --fix src tests bench docs/hooks
 
 # Lint: ruff (check + format --check) and mypy --strict on src.
 lint:
-    ruff check src tests bench
-    ruff format --check src tests bench
+    ruff check src tests bench docs/hooks
+    ruff format --check src tests bench docs/hooks
     mypy src
 
 # Run the test suite (offline; only 127.0.0.1 is reachable).
@@ -34,6 +34,10 @@ install-peers:
 # Run only the tests against real third-party peers (stac-fastapi-pgstac, stac-validator).
 test-peers *args:
     STACSYNC_SCHEMA_DIR="{{schema_dir}}" STACSYNC_REQUIRE_PEERS=1 pytest -m peers {{args}}
+
+# Build the documentation site strictly into site/ (CLI and configuration references generated).
+docs:
+    NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site
 
 # Run a benchmark, e.g. `just bench catalog` (prints one JSON line).
 bench name="catalog" *args:

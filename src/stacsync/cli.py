@@ -125,8 +125,18 @@ def main_options(
     quiet: Annotated[
         int, typer.Option("--quiet", "-q", count=True, help="Less output (errors only).")
     ] = 0,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Provider config file (TOML); sets STACSYNC_CONFIG for this run.",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Copernicus land-monitoring data as a clean, synced STAC catalogue."""
+    if config is not None:
+        os.environ["STACSYNC_CONFIG"] = str(config)
     level = logging.WARNING - 10 * verbose + 10 * quiet
     logging.basicConfig(
         level=max(logging.DEBUG, min(level, logging.CRITICAL)),

@@ -44,7 +44,7 @@ def authorizer_for(config: ProviderConfig, *, on_event: OnEvent | None = None) -
         return lambda session: basic
     if mode not in (None, "oidc"):
         raise ConfigError(f"{config.name}: unknown auth mode {mode!r}")
-    url, client_id = config.endpoint("token_url"), config.client_id or "public"
+    url, client_id = config.endpoint("token"), config.client_id or "public"
     return lambda session: PasswordGrant(
         url, username, password, session, client_id=client_id, margin=margin, on_event=on_event
     )

@@ -49,7 +49,7 @@ DEFAULT_ENDPOINTS: dict[str, dict[str, str]] = {
         "s3": "https://cf2.cloudferro.com:8080",
     },
     "terrascope": {
-        "token_url": "https://sso.terrascope.be/auth/realms/terrascope/protocol/openid-connect/token",
+        "token": "https://sso.terrascope.be/auth/realms/terrascope/protocol/openid-connect/token",
         "stac_api": "https://stac.terrascope.be",
         "download": "https://services.terrascope.be/download/",
     },
@@ -294,8 +294,7 @@ def load_provider_configs(
         }
         merged: dict[str, Any] = {"rate_limits": DEFAULT_RATE_LIMITS[provider]}
         if use_netrc:
-            token_url = endpoints.get("token") or endpoints.get("token_url")
-            merged.update(_from_netrc(provider, token_url, netrc_file))
+            merged.update(_from_netrc(provider, endpoints.get("token"), netrc_file))
         merged.update(from_file)
         merged.update(from_env)
         try:
@@ -345,6 +344,8 @@ def sandbox_configs(
         endpoints = dict(described.get("endpoints", {}))
         if provider == "clms" and "token_uri" in credentials:
             endpoints["token"] = credentials["token_uri"]
+        if "token_url" in endpoints:  # the sandbox's Terrascope name for its token endpoint
+            endpoints["token"] = endpoints.pop("token_url")
         config = configs[provider]
         windows = tuple(RateWindow(w.limit, w.period / time_scale) for w in config.rate_limits)
         fields = {f: credentials[f] for f in SANDBOX_FIELDS[provider] if f in credentials}
