@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from stacsync import sync
 from stacsync.config import DEFAULT_CONFIG_FILE, Settings
 from stacsync.definition import CatalogDefinition, load_definition
 from stacsync.errors import ConfigError
 from stacsync.events import ObjectValidated, OnEvent
 from stacsync.harvest import HarvestOptions, HarvestReport
 from stacsync.harvest import harvest as run_harvest
+from stacsync.harvest.orderers import ProviderOrderers
 from stacsync.sandbox import Sandbox, SandboxOptions, running_sandbox
 from stacsync.sandbox.options import build_options
+from stacsync.sync import Plan, PullOptions, PullReport, StatusReport
 from stacsync.transport import ProviderConfig, load_provider_configs
 from stacsync.transport.credentials import sandbox_configs
 from stacsync.validation import Problem, SchemaStore, StacValidator, Visit, walk
+from stacsync.validation.schemas import BUNDLED_STORE
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,3 +198,72 @@ async def harvest(
         lock_timeout=settings.lock_timeout,
         durable=settings.durable,
     )
+
+
+async def pull(
+    root: Path,
+    configs: Mapping[str, ProviderConfig],
+    options: PullOptions,
+    *,
+    on_event: OnEvent | None = None,
+) -> PullReport:
+    """Download, verify (and convert) the catalogue's assets; order what must be ordered."""
+    async with AsyncExitStack() as stack:
+        orderer = ProviderOrderers(configs, root, stack, on_event=on_event)
+        return await sync.pull(root, configs, options, on_event=on_event, orderer=orderer)
+
+
+def pull_plan(root: Path, options: PullOptions) -> Plan:
+    """What ``pull`` would do (``--dry-run``)."""
+    return sync.plan(root, options)
+
+
+def status(root: Path) -> StatusReport:
+    """The state of every asset of a catalogue."""
+    return sync.status(root)
+
+
+@dataclass
+class DemoReport:
+    """What ``stacsync demo`` did."""
+
+    catalog: Path
+    harvest: HarvestReport
+    pull: PullReport
+    validation: ValidationReport
+
+    @property
+    def ok(self) -> bool:
+        """Whether every step succeeded."""
+        return self.harvest.ok and not self.pull.failures and self.validation.ok
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {
+            "catalog": str(self.catalog / "catalog.json"),
+            "harvest": self.harvest.as_dict(),
+            "pull": self.pull.as_dict(),
+            "validation": self.validation.as_dict(),
+        }
+
+
+async def demo(
+    definition: CatalogDefinition,
+    configs: Mapping[str, ProviderConfig],
+    settings: Settings,
+    *,
+    on_event: OnEvent | None = None,
+) -> DemoReport:
+    """Harvest the demo definition, pull and convert its assets, validate the result."""
+    harvested = await harvest(
+        definition, configs, HarvestOptions(max_wait=120.0), settings, on_event=on_event
+    )
+    pulled = await pull(
+        definition.path,
+        configs,
+        PullOptions(lock_timeout=settings.lock_timeout, durable=settings.durable),
+        on_event=on_event,
+    )
+    schemas = SchemaStore(store=settings.schema_dir or BUNDLED_STORE)
+    checked = await asyncio.to_thread(validate, definition.path / "catalog.json", schemas=schemas)
+    return DemoReport(definition.path, harvested, pulled, checked)

@@ -28,13 +28,19 @@ from rich.table import Table
 
 from stacsync import __version__, api
 from stacsync.config import Settings
-from stacsync.definition import CatalogDefinition, definition_from_source, source_from_flags
+from stacsync.definition import (
+    CatalogDefinition,
+    definition_from_source,
+    parse_bbox,
+    source_from_flags,
+)
 from stacsync.errors import AuthError, ConfigError, StacsyncError
 from stacsync.harvest import HarvestOptions, HarvestReport
 from stacsync.harvest.model import sorted_rows
-from stacsync.progress import HarvestProgress
+from stacsync.progress import HarvestProgress, PullProgress
 from stacsync.sandbox import Sandbox, SandboxOptions
 from stacsync.sandbox.options import build_options
+from stacsync.sync import PullOptions, PullReport
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -184,6 +190,11 @@ def validate(
 
 
 PROVIDER_NAMES = ("clms", "backbone", "terrascope")
+DEMO_DEFINITIONS = (
+    Path(__file__).resolve().parent / "catalogs" / "demo.toml",  # installed wheel
+    Path(__file__).resolve().parents[2] / "catalogs" / "demo.toml",  # source checkout
+)
+DEMO_CATALOG = Path("build") / "demo-catalog"
 
 
 def _definition(target: str, catalog: Path | None, flags: dict[str, Any]) -> CatalogDefinition:
@@ -323,6 +334,158 @@ def harvest(
         _print_json(report.plan)
     else:
         _summary(report)
+    raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
+
+
+def _catalog_root(catalog: Path) -> Path:
+    root = catalog.parent if catalog.name == "catalog.json" else catalog
+    if not (root / "catalog.json").is_file():
+        raise ConfigError(f"{root} is not a stacsync catalogue (no catalog.json)")
+    return root
+
+
+def _pull_summary(report: PullReport) -> None:
+    counts = report.as_dict()
+    out.print(
+        f"{counts['fetched']} fetched, {counts['resumed']} resumed, {counts['skipped']} "
+        f"current, {counts['needs_order']} need an order, {counts['failed']} failed; "
+        f"{counts['converted']} converted to COG; {report.bytes_transferred / 1e6:.1f} MB in "
+        f"{report.elapsed:.1f} s ({report.throughput / 1e6:.1f} MB/s)"
+    )
+    for what, error in report.failures:
+        out.print(f"[red]failed[/] {escape(what)}: {escape(str(error))}")
+
+
+@app.command()
+def pull(
+    catalog: Annotated[Path, typer.Argument(help="The catalogue folder (or its catalog.json).")],
+    sandbox: Annotated[
+        bool, typer.Option("--sandbox", help="Fetch from the local provider sandbox.")
+    ] = False,
+    collection: Annotated[list[str] | None, typer.Option(help="Only these collections.")] = None,
+    item: Annotated[list[str] | None, typer.Option(help="Only these items.")] = None,
+    asset_key: Annotated[list[str] | None, typer.Option(help="Only these asset keys.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Only assets with this role.")] = None,
+    media_type: Annotated[
+        list[str] | None, typer.Option(help="Only assets whose type starts with this.")
+    ] = None,
+    bbox: Annotated[str | None, typer.Option(help="Only items in west,south,east,north.")] = None,
+    datetime_: Annotated[
+        str | None, typer.Option("--datetime", help="Only items in start/end (RFC 3339).")
+    ] = None,
+    dest: Annotated[
+        str | None,
+        typer.Option(help="A folder or object store URL (s3://, gs://, az://, file://)."),
+    ] = None,
+    concurrency: Annotated[int, typer.Option(help="Assets transferred at once.")] = 8,
+    cog: Annotated[bool, typer.Option("--cog/--no-cog", help="Convert rasters to COGs.")] = True,
+    check_remote: Annotated[
+        bool, typer.Option("--check-remote", help="Ask the providers whether files changed.")
+    ] = False,
+    fail_fast: Annotated[
+        bool, typer.Option("--fail-fast", help="Stop at the first failure.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show the plan; fetch nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Download, verify and convert a catalogue's assets; resumable, atomic, exactly once.
+
+    Example: [bold]stacsync pull build/demo-catalog --sandbox[/]
+    """
+    with _reported():
+        settings = _settings()
+        root = _catalog_root(catalog)
+        options = PullOptions(
+            collections=tuple(collection or ()),
+            items=tuple(item or ()),
+            asset_keys=tuple(asset_key or ()),
+            roles=tuple(role or ()),
+            media_types=tuple(media_type or ()),
+            bbox=parse_bbox(bbox, what="--bbox") if bbox else None,
+            datetime=datetime_,
+            dest=dest,
+            concurrency=concurrency,
+            cog=cog,
+            check_remote=check_remote,
+            fail_fast=fail_fast,
+            durable=settings.durable,
+            lock_timeout=settings.lock_timeout,
+        )
+        if dry_run:
+            _print_json(api.pull_plan(root, options).as_dict())
+            raise typer.Exit(ExitCode.OK)
+        with ExitStack() as stack:
+            described = stack.enter_context(api.provider_sandbox(settings)) if sandbox else None
+            configs = api.provider_configs(settings, os.environ, sandbox=described)
+            progress = stack.enter_context(PullProgress(err, enabled=not (as_json or err.quiet)))
+            report = asyncio.run(api.pull(root, configs, options, on_event=progress))
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        _pull_summary(report)
+    raise typer.Exit(ExitCode.FAILURES if report.failures else ExitCode.OK)
+
+
+@app.command()
+def status(
+    catalog: Annotated[Path, typer.Argument(help="The catalogue folder (or its catalog.json).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Show which assets are synced, stale, failed, partial or waiting for an order.
+
+    Example: [bold]stacsync status build/demo-catalog[/]
+    """
+    with _reported():
+        report = api.status(_catalog_root(catalog))
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    table = Table(title=f"{report.items} items, {len(report.assets)} assets", title_justify="left")
+    table.add_column("state")
+    table.add_column("assets", justify="right")
+    for state, count in sorted(report.counts.items()):
+        table.add_row(state, str(count))
+    out.print(table)
+    for asset in report.assets:
+        if asset.error:
+            out.print(f"[red]{escape(asset.state)}[/] {escape(asset.what)}: {escape(asset.error)}")
+
+
+@app.command()
+def demo(
+    catalog: Annotated[
+        Path | None,
+        typer.Option(
+            "--catalog", help="Where to build it [default: build/demo-catalog].", file_okay=False
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Run the whole pipeline offline: sandbox, harvest, pull + COG, validate.
+
+    Needs no credentials and no internet. Running it again reuses what is there.
+    Example: [bold]stacsync demo[/]
+    """
+    with _reported():
+        settings = _settings()
+        found = next((p for p in DEMO_DEFINITIONS if p.is_file()), DEMO_DEFINITIONS[-1])
+        definition = api.load_catalog_definition(found)
+        definition = replace(definition, path=(catalog or DEMO_CATALOG).resolve())
+        with ExitStack() as stack:
+            described = stack.enter_context(api.provider_sandbox(settings))
+            configs = api.provider_configs(settings, os.environ, sandbox=described)
+            progress = stack.enter_context(HarvestProgress(err, enabled=not (as_json or err.quiet)))
+            report = asyncio.run(api.demo(definition, configs, settings, on_event=progress))
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        _summary(report.harvest)
+        _pull_summary(report.pull)
+        verdict = "valid" if report.validation.ok else f"{len(report.validation.invalid)} invalid"
+        out.print(f"{report.validation.checked} STAC objects checked offline: {verdict}")
+        out.print(f"catalogue: [bold]{escape(str(report.catalog / 'catalog.json'))}[/]")
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
 
 

@@ -160,16 +160,7 @@ class ClmsHarvester:
 
     def _prepackaged(self, ds: records.Dataset) -> None:
         for file in wanted_files(ds, self.source.prepackaged):
-            item = stac.item_from_prepackaged(ds, file)
-            stored = self.existing(item["collection"], item["id"])
-            if stored is not None and stored.get("properties", {}).get("order:status") not in (
-                None,
-                "orderable",
-            ):
-                # Already ordered and delivered (by ``stacsync pull``): keep that item.
-                self.result.keep.add((item["collection"], item["id"]))
-                continue
-            self.result.items.append(item)
+            self.result.items.append(stac.item_from_prepackaged(ds, file))
         if self.source.prepackaged not in (False, ()) and not wanted_files(
             ds, self.source.prepackaged
         ):

@@ -13,6 +13,12 @@ WITHDRAWN = "stacsync:withdrawn"
 """Item property set to ``true`` on items that disappeared upstream (kept, never deleted)."""
 SOURCE = "stacsync:source"
 """Item property naming the catalogue-definition source that produced the item."""
+UPSTREAM = "stacsync:upstream"
+"""Item property: a digest of the item as the provider described it (before any pull).
+
+A re-harvest that maps the provider's data to the same digest leaves the stored item alone,
+so the local hrefs, checksums and COG fields that ``stacsync pull`` wrote are kept; a
+different digest means upstream changed, and the new item replaces the stored one."""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -9,15 +9,19 @@ ledger). The new task id replaces the old one in the ledger.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 from stacsync.errors import OrderFailedError
+from stacsync.events import OnEvent
 from stacsync.harvest.ledger import Ledger
 from stacsync.harvest.model import SOURCE
 from stacsync.harvest.polling import poll_until
 from stacsync.providers.clms import requests, tasks
+from stacsync.transport import ProviderConfig, open_provider
 from stacsync.transport.session import ProviderSession
 
 PROVIDER = "clms"
@@ -105,3 +109,44 @@ class ClmsOrderer:
         body = await self.session.json("GET", url, headers=JSON)
         task = tasks.parse_task(body, task_id=task_id, url=url)
         return task.final, task
+
+
+class ProviderOrderers:
+    """The orderer ``stacsync pull`` gets: opens each provider's session on first use.
+
+    Args:
+        configs: Every provider's configuration.
+        root: The catalogue root.
+        stack: Where opened sessions are registered for closing.
+        on_event: Receives transport events.
+    """
+
+    def __init__(
+        self,
+        configs: Mapping[str, ProviderConfig],
+        root: Path,
+        stack: AsyncExitStack,
+        *,
+        on_event: OnEvent | None = None,
+    ) -> None:
+        self.configs = configs
+        self.root = root
+        self.stack = stack
+        self.on_event = on_event
+        self._clms: ClmsOrderer | None = None
+
+    async def order(self, item: dict[str, Any], asset_key: str) -> str:
+        """Order ``item``'s asset with its provider."""
+        if "clms:dataset_uid" in item.get("properties", {}):
+            if self._clms is None:
+                session = await self.stack.enter_async_context(
+                    open_provider(self.configs["clms"], on_event=self.on_event)
+                )
+                self._clms = ClmsOrderer(session, self.root)
+            return await self._clms.order(item, asset_key)
+        provider = str(item.get("properties", {}).get(SOURCE, "unknown"))
+        raise OrderFailedError(
+            provider,
+            f"{item.get('id')}/{asset_key}",
+            "this asset cannot be ordered on demand; run stacsync harvest again",
+        )

@@ -9,10 +9,13 @@ kept and marked ``stacsync:withdrawn``; nothing is deleted.
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
+
+import orjson
 
 from stacsync.catalog.store import CatalogInfo, CatalogStore
 from stacsync.definition import BackboneSource, CatalogDefinition, ClmsSource, Source
@@ -23,6 +26,7 @@ from stacsync.harvest.clms import ClmsHarvester, search_url
 from stacsync.harvest.ledger import Ledger
 from stacsync.harvest.model import (
     SOURCE,
+    UPSTREAM,
     WITHDRAWN,
     HarvestOptions,
     HarvestReport,
@@ -154,6 +158,13 @@ def _write(
     by_collection: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for item in result.items:
         item["properties"][SOURCE] = result.name
+        digest = upstream_digest(item)
+        stored = _existing(store, item["collection"], item["id"])
+        kept = stored.get("properties", {}) if stored is not None else {}
+        if kept.get(UPSTREAM) == digest and not kept.get(WITHDRAWN):
+            result.keep.add((item["collection"], item["id"]))  # same upstream: keep as synced
+            continue
+        item["properties"][UPSTREAM] = digest
         by_collection[item["collection"]].append(item)
     for collection, items in sorted(by_collection.items()):
         upserted = store.upsert_items(items)
@@ -177,6 +188,13 @@ def _write(
     report.counts(row_for_failures).failed += len(result.failures)
     report.failures.extend(result.failures)
     report.waiting.extend(result.waiting)
+
+
+def upstream_digest(item: dict[str, Any]) -> str:
+    """A digest of an item as harvested (``stacsync:*`` bookkeeping excluded)."""
+    properties = {k: v for k, v in item.get("properties", {}).items() if k != UPSTREAM}
+    canonical = orjson.dumps({**item, "properties": properties}, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()[:32]
 
 
 def _withdraw(store: CatalogStore, gone: list[tuple[str, str]], report: HarvestReport) -> None:

@@ -45,6 +45,10 @@ def fetch_url(url: str) -> bytes:
         raise SchemaUnavailableError(url, f"download failed ({exc})") from exc
 
 
+BUNDLED_STORE = Path(__file__).resolve().parent / "store"
+"""The schemas shipped with stacsync (STAC core, GeoJSON, PROJJSON, the extensions it writes)."""
+
+
 class SchemaStore:
     """Schemas by URL, from a read-only store folder or a self-filling cache folder.
 
