@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 
 from rich.console import Console
 from rich.progress import (
@@ -35,7 +35,25 @@ from stacsync.events import PullProgress as PullProgressEvent
 log = logging.getLogger("stacsync")
 
 
-class HarvestProgress:
+class _Display:
+    """A rich progress display shown while the ``with`` block runs."""
+
+    _progress: Progress
+
+    def __enter__(self) -> Self:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+
+class HarvestProgress(_Display):
     """One line per source: pages read, items mapped, orders waiting."""
 
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
@@ -50,18 +68,6 @@ class HarvestProgress:
             disable=not enabled,
         )
         self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> HarvestProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def __call__(self, event: Event) -> None:
         """Render one event."""
@@ -96,7 +102,7 @@ def _log_transport(event: Event) -> None:
         log.info("%s: new %s token (valid %g s)", event.provider, event.grant, event.lifetime)
 
 
-class PullProgress:
+class PullProgress(_Display):
     """Overall assets and bytes, one bar per file in flight, orders waiting."""
 
     def __init__(self, console: Console, *, enabled: bool = True) -> None:
@@ -114,18 +120,6 @@ class PullProgress:
         self._overall: TaskID | None = None
         self._files: dict[str, TaskID] = {}
         self._waiting = 0
-
-    def __enter__(self) -> PullProgress:
-        self._progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._progress.stop()
 
     def __call__(self, event: Event) -> None:
         """Render one event."""
