@@ -275,7 +275,7 @@ def _region(spec: ExtractionSpec, region: BBox | None, task: Task) -> BBox | Non
         warnings.warn(
             ProviderWarning(
                 f"{PROVIDER}: task {task.task_id}: no extent known for NUTS {spec.nuts!r}; "
-                "the item has no geometry"
+                "the item has no geometry until it is pulled (the COG step reads it from the data)"
             ),
             stacklevel=3,
         )

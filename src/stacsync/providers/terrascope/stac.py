@@ -32,6 +32,7 @@ from stacsync.catalog.layout import check_id as check_layout_id
 from stacsync.errors import InvalidIdError, PayloadError, ProviderWarning
 from stacsync.providers.terrascope.assets import normalize_alternates, rekey_assets
 from stacsync.providers.terrascope.bands import migrate_fields, migrate_summaries
+from stacsync.providers.terrascope.classification import name_classes
 from stacsync.providers.terrascope.extensions import (
     ALTERNATE_ASSETS,
     FILE_V1_FIELDS,
@@ -196,7 +197,7 @@ def _assets(raw: object, field: str) -> dict[str, dict[str, Any]]:
             isinstance(refs, list) and all(isinstance(r, str) for r in refs)
         ):
             raise _fail(f"{where}.auth:refs", "expected an array of scheme names")
-        out[key] = normalize_alternates(migrate_fields(asset, lift=True))
+        out[key] = normalize_alternates(name_classes(migrate_fields(asset, lift=True)))
     return rekey_assets(out)
 
 
@@ -241,7 +242,9 @@ def normalize_item(raw: Mapping[str, Any]) -> dict[str, Any]:
             raise _fail("bbox", "required when geometry is not null")
     if "bbox" in raw:
         _numbers(raw["bbox"], "bbox", (4, 6))
-    properties = migrate_fields(_mapping(item.get("properties"), "properties"), lift=False)
+    properties = name_classes(
+        migrate_fields(_mapping(item.get("properties"), "properties"), lift=False)
+    )
     _check_datetimes(properties)
     schemes = properties.get("auth:schemes")
     if schemes is not None:
