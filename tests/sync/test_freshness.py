@@ -131,3 +131,22 @@ def test_orders(tmp_path: Path, terrascope) -> None:
     assert report.ok and report.fetched == 2 and orderer.calls == 2
     stored = read_item(root, TOC, item["id"])["assets"]["B04"]
     assert stored["alternate"]["remote"]["href"] == real
+
+
+def test_a_vanished_order_link_is_ordered_again_before_its_expiry(
+    tmp_path: Path, terrascope
+) -> None:
+    sb = terrascope()
+    item = sandbox_items(sb, 1, keys=("SCL",))[0]
+    real = item["assets"]["SCL"]["href"]
+    future = (datetime.now(UTC) + timedelta(days=3)).isoformat().replace("+00:00", "Z")
+    item["assets"]["SCL"]["href"] = real + ".gone"  # the provider lost the finished order
+    item["assets"]["SCL"]["expires"] = future
+    item["assets"]["SCL"].pop("file:size", None)
+    root = make_catalog(tmp_path / "cat", [item])
+    report = asyncio.run(pull(root, configs(sb), PullOptions(cog=False)))
+    ((what, error),) = report.failures
+    assert what.endswith(":SCL") and "HTTP 404 before its expiry" in str(error)
+    orderer = FakeOrderer(real)
+    report = asyncio.run(pull(root, configs(sb), PullOptions(cog=False), orderer=orderer))
+    assert report.ok and report.fetched == 1 and orderer.calls == 1

@@ -240,13 +240,20 @@ class PullRun:
         try:
             await self._transfer(task, row, conditional=conditional)
         except ProviderError as error:
-            if error.status not in EXPIRED_STATUSES or not _expired(task.expires):
+            # An order's link (it has an expiry) that answers "gone" is ordered again, also
+            # before its stated expiry: providers revoke links early and lose finished orders.
+            if error.status not in EXPIRED_STATUSES or task.expires is None:
                 raise
             if self.orderer is None:
+                gone = (
+                    "expired at"
+                    if _expired(task.expires)
+                    else f"answers HTTP {error.status} before its expiry"
+                )
                 raise TransferError(
                     redact_url(task.href),
                     task.target,
-                    f"the download link expired at {task.expires}; order the asset again",
+                    f"the download link {gone} {task.expires}; order the asset again",
                 ) from error
             item = self.store.read_item(task.collection, task.item)
             href = await self.orderer.order(item, task.key)
