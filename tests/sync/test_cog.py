@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import zipfile
 from pathlib import Path
 
 from stacsync.cog import CogProfile, is_acceptable_cog, multihash_sha256
 from stacsync.sync import PullOptions, pull, status
+from stacsync.sync.rasters import zip_has_rasters
 from stacsync.validation import SchemaStore, StacValidator
 from tests.sync.helpers import TOC, configs, make_catalog, read_item, sandbox_items
 
@@ -30,3 +32,20 @@ def test_geotiff_becomes_a_cog(tmp_path: Path, terrascope, schema_dir: Path) -> 
     sb.log.clear()
     again = asyncio.run(pull(root, configs(sb), PullOptions()))
     assert again.skipped == 2 and sb.log.entries(path_prefix="/download/") == []
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_raster_deliveries_are_recognised_one_zip_level_down(tmp_path: Path) -> None:
+    inner = _zip(tmp_path / "FTY_2018_010m_fr.zip", {"FTY_2018_010m_fr.tif": b"II*\0"})
+    nested = _zip(tmp_path / "4281.zip", {inner.name: inner.read_bytes()})
+    direct = _zip(tmp_path / "direct.zip", {"a/b.TIF": b"II*\0", "a/b.xml": b"<x/>"})
+    texts = _zip(tmp_path / "texts.zip", {"readme.txt": b"no rasters", inner.name: b"not a zip"})
+    assert zip_has_rasters(nested) and zip_has_rasters(direct)
+    assert not zip_has_rasters(texts)
+    assert not zip_has_rasters(tmp_path / "missing.zip")

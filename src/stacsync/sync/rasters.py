@@ -52,14 +52,29 @@ def is_zip(media_type: str | None, name: str, roles: Sequence[str]) -> bool:
     return name.lower().endswith(".zip")
 
 
+def _lists_rasters(names: Sequence[str]) -> bool:
+    return any(PurePosixPath(n).suffix.lower() in RASTER_SUFFIXES for n in names)
+
+
 def zip_has_rasters(path: Path) -> bool:
-    """Whether the archive lists any raster file (only the listing is read)."""
+    """Whether the archive, or a zip inside it, lists a raster file (only listings are read).
+
+    Pre-packaged CLMS files arrive as a zip holding the product's own zip; the COG step
+    unpacks one such level, so this looks one level down too.
+    """
     try:
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
+            if _lists_rasters(names):
+                return True
+            for name in names:
+                if PurePosixPath(name).suffix.lower() == ".zip":
+                    with archive.open(name) as member, zipfile.ZipFile(member) as inner:
+                        if _lists_rasters(inner.namelist()):
+                            return True
     except (OSError, zipfile.BadZipFile):
         return False
-    return any(PurePosixPath(n).suffix.lower() in RASTER_SUFFIXES for n in names)
+    return False
 
 
 def geotiff_to_cog(part: Path, final: Path) -> str:
