@@ -138,6 +138,12 @@ class ProviderOrderers:
     async def order(self, item: dict[str, Any], asset_key: str) -> str:
         """Order ``item``'s asset with its provider."""
         if "clms:dataset_uid" in item.get("properties", {}):
+            if "clms" not in self.configs:
+                raise OrderFailedError(
+                    "clms",
+                    f"{item.get('id')}/{asset_key}",
+                    "no CLMS credentials are configured (see the CLMS provider page)",
+                )
             if self._clms is None:
                 session = await self.stack.enter_async_context(
                     open_provider(self.configs["clms"], on_event=self.on_event)
