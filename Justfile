@@ -35,6 +35,43 @@ install-peers:
 test-peers *args:
     STACSYNC_SCHEMA_DIR="{{schema_dir}}" STACSYNC_REQUIRE_PEERS=1 pytest -m peers {{args}}
 
+# Install what the end-to-end tests need: Chromium (apt), playwright-core (.peers/node), STAC Browser.
+install-e2e:
+    .ci/install-e2e
+
+# Build STAC Browser once into the stacsync cache, where `stacsync browse` serves it from (node, npm).
+stac-browser:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # The destination comes from stacsync itself: <cache>/stac-browser/<version>/dist.
+    dist="$(stacsync browse --browser-path)"
+    if [ -f "$dist/index.html" ] && grep -q 'src="/config.js"' "$dist/index.html"; then
+        echo "STAC Browser already built in $dist"; exit 0
+    fi
+    home="$(dirname "$dist")"; version="$(basename "$home")"
+    mkdir -p "$home"
+    work="$(mktemp -d "$home/build.XXXXXX")"
+    trap 'rm -rf "$work"' EXIT
+    cd "$work"
+    echo "building STAC Browser $version in $work (npm install + build, about 3 min)"
+    npm pack --silent "@radiantearth/stac-browser@$version" >/dev/null
+    tar xzf "radiantearth-stac-browser-$version.tgz"
+    cd package
+    # ol-stac >= 1.2 needs OpenLayers >= 10.7, but STAC Browser 4.0.1 pins ol ~10.6.
+    npm pkg set dependencies.ol-stac=1.1.0
+    npm install --no-audit --no-fund --ignore-scripts --loglevel=error
+    # Load the runtime configuration (/config.js) that `stacsync browse` generates.
+    sed -i 's#<!-- <script defer="defer" src="/config.js"></script> -->#<script defer="defer" src="/config.js"></script>#' public/index.html
+    grep -q 'src="/config.js"' public/index.html
+    SB_historyMode=hash npm run build:minimal >"$work/build.log" 2>&1 || { tail -n 40 "$work/build.log"; exit 1; }
+    rm -rf "$dist"
+    mv dist "$dist"
+    echo "STAC Browser $version built in $dist ($(du -sh "$dist" | cut -f1))"
+
+# Run the end-to-end tests: the demo catalogue in STAC Browser (headless Chromium), GDAL, odc-stac.
+test-e2e *args:
+    STACSYNC_E2E=1 STACSYNC_REQUIRE_PEERS=1 STACSYNC_SCHEMA_DIR="{{schema_dir}}" pytest tests/peers/e2e {{args}}
+
 # Build the documentation site strictly into site/ (CLI and configuration references generated).
 docs:
     NO_MKDOCS_2_WARNING=1 mkdocs build --strict --site-dir site

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import json
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stacsync import sync
+from stacsync.browse import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    BrowseOptions,
+    BrowseServer,
+    StacBrowserBuild,
+    running_browse,
+    stac_browser_dist,
+)
 from stacsync.config import DEFAULT_CONFIG_FILE, Settings
 from stacsync.definition import CatalogDefinition, load_definition
 from stacsync.errors import ConfigError
@@ -267,3 +278,60 @@ async def demo(
     schemas = SchemaStore(store=settings.schema_dir or BUNDLED_STORE)
     checked = await asyncio.to_thread(validate, definition.path / "catalog.json", schemas=schemas)
     return DemoReport(definition.path, harvested, pulled, checked)
+
+
+def stac_browser(settings: Settings, dist: Path | None = None) -> StacBrowserBuild:
+    """The STAC Browser ``browse`` serves: ``dist`` if given, else the build in the cache.
+
+    ``just stac-browser`` builds into ``stac_browser_dist(settings.cache_dir)``.
+    """
+    return StacBrowserBuild(dist if dist is not None else stac_browser_dist(settings.cache_dir))
+
+
+def browse_root(catalog: Path) -> Path:
+    """The catalogue folder ``catalog`` (a folder or its catalog.json) names; checked."""
+    root = catalog.parent if catalog.name == "catalog.json" else catalog
+    index = root / "catalog.json"
+    if not index.is_file():
+        raise ConfigError(f"{root} is not a STAC catalogue (no catalog.json)")
+    try:
+        document = json.loads(index.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{index} is not a readable STAC catalogue: {exc}") from None
+    if not isinstance(document, dict) or "links" not in document:
+        raise ConfigError(f"{index} is not a STAC catalogue (no links)")
+    return root.resolve()
+
+
+@contextmanager
+def browse(
+    catalog: Path,
+    settings: Settings,
+    *,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    browser: Path | None = None,
+) -> Iterator[BrowseServer]:
+    """Serve a catalogue and STAC Browser on ``host:port`` in the background.
+
+    Yields the running server: ``.browser_url`` (``None`` when STAC Browser is not built;
+    ``.browser_problem`` says why), ``.catalog_url``, ``.page_url(path)``, ``.file_url(path)``
+    and ``.served()``. ``port=0`` picks a free port. Raises :class:`ConfigError` for a folder
+    without catalog.json or a port that cannot be bound.
+    """
+    options = BrowseOptions(
+        root=browse_root(catalog),
+        browser=stac_browser(settings, browser),
+        host=host,
+        port=port,
+    )
+    stack = ExitStack()
+    try:
+        server = stack.enter_context(running_browse(options))
+    except OSError as exc:
+        why = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror
+        raise ConfigError(
+            f"cannot serve on {host}:{port}: {why}; choose another with --port (0 picks a free one)"
+        ) from None
+    with stack:
+        yield server

@@ -13,12 +13,14 @@ import json
 import logging
 import os
 import signal
+import threading
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 from rich.console import Console
@@ -27,6 +29,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from stacsync import __version__, api
+from stacsync.browse import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    BrowseServer,
+    display_likely,
+    open_in_browser,
+    stac_browser_dist,
+)
 from stacsync.config import Settings
 from stacsync.definition import (
     CatalogDefinition,
@@ -34,7 +44,7 @@ from stacsync.definition import (
     parse_bbox,
     source_from_flags,
 )
-from stacsync.errors import AuthError, ConfigError, StacsyncError
+from stacsync.errors import AuthError, ConfigError, StacsyncError, StacsyncWarning
 from stacsync.harvest import HarvestOptions, HarvestReport
 from stacsync.harvest.model import sorted_rows
 from stacsync.progress import HarvestProgress, PullProgress
@@ -44,6 +54,7 @@ from stacsync.sync import PullOptions, PullReport
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
+_python_show_warning = warnings.showwarning
 
 
 class ExitCode(enum.IntEnum):
@@ -150,6 +161,22 @@ def main_options(
         handlers=[RichHandler(console=err, show_path=False, show_time=False)],
         force=True,
     )
+    warnings.showwarning = _show_warning
+
+
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """Show stacsync's own warnings as log lines (no source path), others as Python does."""
+    if issubclass(category, StacsyncWarning):
+        logging.getLogger("stacsync").warning("%s", message)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
 
 
 @app.command()
@@ -486,7 +513,112 @@ def demo(
         verdict = "valid" if report.validation.ok else f"{len(report.validation.invalid)} invalid"
         out.print(f"{report.validation.checked} STAC objects checked offline: {verdict}")
         out.print(f"catalogue: [bold]{escape(str(report.catalog / 'catalog.json'))}[/]")
+        out.print(f"browse it: [bold]stacsync browse {escape(_shown_path(report.catalog))}[/]")
     raise typer.Exit(ExitCode.OK if report.ok else ExitCode.FAILURES)
+
+
+def _shown_path(path: Path) -> str:
+    """``path`` relative to the working folder when it lies below it (shorter to copy)."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _print_browser_path(value: bool) -> None:
+    if value:
+        with _reported():
+            out.print(escape(str(stac_browser_dist(_settings().cache_dir))))
+        raise typer.Exit()
+
+
+@contextmanager
+def _stop_signal() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C (SIGINT) or SIGTERM while the block runs."""
+    stop = threading.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _render_browse(server: BrowseServer, as_json: bool) -> None:
+    if as_json:
+        urls = {"browser": server.browser_url, "catalog": server.catalog_url}
+        out.print(json.dumps(urls | {"problem": server.browser_problem}), highlight=False)
+        return
+    if server.browser_url is not None:
+        out.print(f"STAC Browser  [bold]{escape(server.browser_url)}[/]")
+    else:
+        err.print(f"[yellow]warning:[/] {escape(server.options.browser.hint())}")
+    out.print(f"catalogue     {escape(server.catalog_url)}")
+
+
+@app.command()
+def browse(
+    catalog: Annotated[Path, typer.Argument(help="The catalogue folder (or its catalog.json).")],
+    port: Annotated[
+        int, typer.Option(help="Port to listen on (0: any free port).", min=0, max=65535)
+    ] = DEFAULT_PORT,
+    host: Annotated[
+        str,
+        typer.Option(help="Interface to listen on; anything but 127.0.0.1 shares the catalogue."),
+    ] = DEFAULT_HOST,
+    open_: Annotated[
+        bool | None,
+        typer.Option(
+            "--open/--no-open",
+            help="Open STAC Browser in the web browser (default: only if there is a display).",
+            show_default=False,
+        ),
+    ] = None,
+    browser: Annotated[
+        Path | None,
+        typer.Option(
+            "--browser",
+            help="A built STAC Browser (its dist folder); default: the one `just stac-browser` "
+            "builds (see --browser-path).",
+            file_okay=False,
+        ),
+    ] = None,
+    browser_path: Annotated[
+        bool,
+        typer.Option(
+            "--browser-path",
+            callback=_print_browser_path,
+            is_eager=True,
+            help="Print the folder STAC Browser is built into, and exit.",
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the URLs as one JSON line.")
+    ] = False,
+) -> None:
+    """Serve a catalogue on 127.0.0.1 and show it in STAC Browser, until Ctrl-C.
+
+    One origin with CORS and HTTP Range: COG previews work, and GDAL reads COGs via /vsicurl/.
+    STAC Browser is built once with [bold]just stac-browser[/]; without it, only the
+    catalogue is served.
+    Example: [bold]stacsync browse build/demo-catalog[/]
+    """
+    with _reported():
+        settings = _settings()
+        with (
+            _stop_signal() as stop,
+            api.browse(catalog, settings, host=host, port=port, browser=browser) as server,
+        ):
+            _render_browse(server, as_json)
+            out.file.flush()
+            wanted = open_ if open_ is not None else display_likely(os.environ)
+            url = server.browser_url
+            if wanted and url is not None and not open_in_browser(url):
+                err.print("No web browser found; open the STAC Browser URL yourself.")
+            err.print("Serving; press Ctrl-C to stop.")
+            while not stop.wait(0.5):
+                pass
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:
