@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +83,24 @@ def remote_path(href: str) -> str:
     from urllib.parse import urlsplit
 
     return urlsplit(href).path
+
+
+@contextmanager
+def moto_requests(folder: Path) -> Iterator[Callable[[], list[str]]]:
+    """Record every request the moto servers of this process receive, as ``METHOD url``."""
+    from moto.moto_api import recorder
+
+    saved = recorder._location, recorder._user_enabled
+    recorder._location = str(folder / "moto-requests.jsonl")
+    recorder.reset_recording()
+    recorder.start_recording()
+
+    def entries() -> list[str]:
+        lines = recorder.download_recording().splitlines()
+        return [f"{e['method']} {e['url']}" for e in map(json.loads, lines)]
+
+    try:
+        yield entries
+    finally:
+        recorder.stop_recording()
+        recorder._location, recorder._user_enabled = saved

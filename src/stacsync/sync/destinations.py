@@ -318,7 +318,9 @@ class StoreDestination:
         self.chunk_size = max(chunk_size, 5 << 20)
         try:
             self.store = from_url(self.url, **dict(options))
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # obstore panics (a BaseException) on some misplaced keys
             raise ConfigError(f"cannot use {self.url} as a destination: {exc}") from exc
 
     def location(self, target: str) -> str:

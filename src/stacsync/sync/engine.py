@@ -11,6 +11,9 @@ Order of effects for one asset, chosen so that an interruption at any point is h
 
 A run killed between 2 and 4 leaves a complete copy the next run adopts; nothing ever points
 at a file that does not exist.
+
+For an object-store destination, GeoTIFFs and zip deliveries are downloaded into a local
+staging folder for the COG step and uploaded from there (:mod:`stacsync.sync.staging`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from stacsync.events import (
 )
 from stacsync.sync import rasters
 from stacsync.sync.catalogue import ItemEdit, ItemUpdates, apply_copy, iter_items
-from stacsync.sync.destinations import Destination, LocalSink
+from stacsync.sync.destinations import Destination, LocalSink, Sink, StoreDestination
 from stacsync.sync.plan import (
     Action,
     AssetTask,
@@ -55,6 +58,7 @@ from stacsync.sync.plan import (
 )
 from stacsync.sync.report import AssetOutcome, Outcome, PullReport
 from stacsync.sync.sources import Sources, Validators
+from stacsync.sync.staging import StagedSink, Staging
 from stacsync.sync.state import AssetKey, AssetState, StateDB, Status
 from stacsync.sync.transfer import Expected, SpeedMeter, Transfer, Transferred
 from stacsync.transport.redact import redact_url
@@ -81,6 +85,17 @@ def _expired(expires: str | None) -> bool:
         return False
     when = when if when.tzinfo else when.replace(tzinfo=UTC)
     return when <= datetime.now(UTC)
+
+
+def _write_failure(exc: OSError | ObjectStoreError) -> str:
+    """Why the copy could not be written (obstore also raises OSErrors, without a strerror)."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"cannot write: {exc.strerror}"
+    lines = str(exc).strip().splitlines()
+    first = lines[0] if lines else type(exc).__name__
+    return (
+        f"object store: {first}" if isinstance(exc, ObjectStoreError) else f"cannot write: {first}"
+    )
 
 
 class PullRun:
@@ -113,6 +128,11 @@ class PullRun:
         self.items_done = 0
         self.stop = False
         self.cog_slots = asyncio.Semaphore(max(1, options.cog_concurrency))
+        self.staging = (
+            Staging(root, destination, self.cog_slots)
+            if options.cog and isinstance(destination, StoreDestination)
+            else None
+        )
         self.started = time.monotonic()
         self.progress = SpeedMeter(0.5)
         self.total = 0
@@ -149,12 +169,17 @@ class PullRun:
         work = [t for t in plan.tasks if not self._settle_quickly(t)]
         iterator = iter(work)
         try:
+            if self.staging is not None:
+                self.staging.clear()  # what a killed run left behind
             async with asyncio.TaskGroup() as group:
                 for _ in range(max(1, min(options.concurrency, len(work)))):
                     group.create_task(self._worker(iterator))
         except* AuthError as group:
             await self.updates.flush(force=True)
             raise group.exceptions[0] from None
+        finally:
+            if self.staging is not None:
+                self.staging.clear()
         await self.updates.flush(force=True)
         self.report.elapsed = time.monotonic() - self.started
         self._emit_progress(force=True)
@@ -271,7 +296,7 @@ class PullRun:
             and self.dest.resumable
             and row.local == self.dest.location(task.target)
         )
-        sink = self.dest.sink(task.target, resume=resume)
+        sink = self._sink(task, resume=resume)
         validators = Validators(row.etag, row.last_modified) if row is not None else None
         meter = SpeedMeter(0.5)
 
@@ -302,12 +327,9 @@ class PullRun:
         except ChecksumMismatchError:
             await sink.discard()
             raise
-        except OSError as exc:
+        except (OSError, ObjectStoreError) as exc:
             await sink.suspend()
-            raise TransferError(shown, task.target, f"cannot write: {exc.strerror}") from exc
-        except ObjectStoreError as exc:
-            await sink.suspend()
-            raise TransferError(shown, task.target, f"object store: {exc}") from exc
+            raise TransferError(shown, task.target, _write_failure(exc)) from exc
         except BaseException:
             await sink.suspend()
             raise
@@ -322,8 +344,7 @@ class PullRun:
             local_size, edit = await self._place(task, sink, result)
         except (OSError, ObjectStoreError) as exc:
             await sink.discard()
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise TransferError(shown, task.target, f"cannot write: {reason}") from exc
+            raise TransferError(shown, task.target, _write_failure(exc)) from exc
         new_row = self._put_state(
             task,
             Status.SYNCED,
@@ -336,6 +357,12 @@ class PullRun:
         self._edit_copy(task, new_row, result.size, result.checksum, edit=edit)
         outcome = Outcome.RESUMED if result.resumed_from else Outcome.FETCHED
         self._done(task, AssetOutcome(task.what, outcome, result.transferred))
+
+    def _sink(self, task: AssetTask, *, resume: bool) -> Sink:
+        """Where ``task``'s bytes go: the destination, or staging before the COG step."""
+        if self.staging is not None and self.staging.wants(task):
+            return self.staging.sink(task)
+        return self.dest.sink(task.target, resume=resume)
 
     async def _run_transfer(
         self, transfer: Transfer, *, resume: Validators | None, unless: Validators | None
@@ -350,12 +377,15 @@ class PullRun:
         self, task: AssetTask, sink: Any, result: Transferred
     ) -> tuple[int, ItemEdit | None]:
         """Commit the verified bytes (converting rasters); the copy's size and an item edit."""
-        if not (self.options.cog and isinstance(sink, LocalSink)):
+        if isinstance(sink, StagedSink) and self.staging is not None:
+            placed = await self.staging.place(task, sink)
+        elif self.options.cog and isinstance(sink, LocalSink):
+            placed = await rasters.place(
+                task.media_type, task.name, task.roles, task.key, sink, self.cog_slots
+            )
+        else:
             await sink.commit()
             return result.size, None
-        placed = await rasters.place(
-            task.media_type, task.name, task.roles, task.key, sink, self.cog_slots
-        )
         if placed.converted:
             self.report.converted += 1
         return placed.size if placed.size is not None else result.size, placed.edit

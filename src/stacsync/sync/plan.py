@@ -10,7 +10,7 @@ conditional request, or order.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -60,7 +60,8 @@ class PullOptions:
             for an open end).
         dest: ``None`` (next to each item), a folder, or an object store URL (``s3://``,
             ``gs://``, ``az://``, ``file://``).
-        dest_options: Options of the object store (endpoint, credentials, ``allow_http``).
+        dest_options: Options of the object store (endpoint, credentials, ``allow_http``);
+            left out of the repr, as they may hold secrets.
         concurrency: Assets transferred at the same time (rate limits apply separately).
         cog: Convert raster deliveries to COGs after the transfer.
         cog_concurrency: Conversions at the same time.
@@ -80,7 +81,7 @@ class PullOptions:
     bbox: tuple[float, float, float, float] | None = None
     datetime: str | None = None
     dest: str | None = None
-    dest_options: Mapping[str, Any] = field(default_factory=dict)
+    dest_options: Mapping[str, Any] = field(default_factory=dict, repr=False)
     concurrency: int = 8
     cog: bool = True
     cog_concurrency: int = 1
@@ -291,6 +292,18 @@ def _is_local(href: str) -> bool:
     return "://" not in href and not href.startswith("/")
 
 
+def _is_copy(href: str, places: Collection[str]) -> bool:
+    """An href inside the item's folder of an object-store destination (a COG step output)."""
+    return any(href.startswith(place) for place in places)
+
+
+def store_places(dest: str | None, collection: str, item_id: str) -> set[str]:
+    """The item's folder in the object store ``dest`` (empty for local destinations)."""
+    if dest is None or "://" not in dest or dest.lower().startswith("file:"):
+        return set()
+    return {f"{dest.rstrip('/')}/{collection}/{item_id}/"}
+
+
 def _fingerprint(item: Mapping[str, Any], asset: Mapping[str, Any]) -> str:
     properties = item.get("properties") or {}
     return f"{properties.get('updated') or ''}|{asset.get('updated') or ''}"
@@ -318,8 +331,14 @@ def name_for(key: str, href: str, taken: set[str], item_id: str) -> str | None:
     return None if candidate in taken or candidate == f"{item_id}.json" else candidate
 
 
-def asset_tasks(item: Mapping[str, Any], options: PullOptions) -> list[AssetTask]:
-    """The tasks of one item's assets (filters applied; invalid assets become INVALID tasks)."""
+def asset_tasks(
+    item: Mapping[str, Any], options: PullOptions, *, copies: Collection[str] = ()
+) -> list[AssetTask]:
+    """The tasks of one item's assets (filters applied; invalid assets become INVALID tasks).
+
+    Assets whose href is relative, or starts with one of ``copies`` (the item's folders in an
+    object-store destination), are files the COG step made: they have no task.
+    """
     collection = str(item.get("collection"))
     item_id = str(item.get("id"))
     assets = item.get("assets") or {}
@@ -342,8 +361,8 @@ def asset_tasks(item: Mapping[str, Any], options: PullOptions) -> list[AssetTask
         if href is None:
             tasks.append(replace(base, action=Action.INVALID, reason="the asset has no href"))
             continue
-        if not pulled and _is_local(href):
-            continue  # a file that lives in the catalogue already (a COG, a thumbnail)
+        if not pulled and (_is_local(href) or _is_copy(href, copies)):
+            continue  # a file that lives in the catalogue or the store (a COG, a thumbnail)
         scheme = urlsplit(href).scheme.lower()
         if scheme not in SCHEMES:
             reason = f"unsupported href scheme {scheme or href!r} (expected http(s), s3 or file)"
@@ -409,7 +428,9 @@ def build_plan(
         if not item_matches(item, options):
             continue
         count += 1
-        for task in asset_tasks(item, options):
+        collection, item_id = str(item.get("collection")), str(item.get("id"))
+        places = rows.places(collection, item_id) | store_places(options.dest, collection, item_id)
+        for task in asset_tasks(item, options, copies=places):
             tasks.append(decide(task, rows.row(task), options))
     return Plan(tuple(tasks), count)
 
@@ -425,6 +446,15 @@ class StateIndex:
     def __init__(self, state: Mapping[AssetKey, AssetState]) -> None:
         self.state = state
         self.by_href = {(r.collection, r.item, r.remote_href): r for r in state.values()}
+        self.folders: dict[tuple[str, str], set[str]] = {}
+        for r in state.values():
+            if r.local and "://" in r.local:
+                folder = r.local.rsplit("/", 1)[0] + "/"
+                self.folders.setdefault((r.collection, r.item), set()).add(folder)
+
+    def places(self, collection: str, item_id: str) -> set[str]:
+        """The object-store folders where the item's copies were put."""
+        return self.folders.get((collection, item_id), set())
 
     def row(self, task: AssetTask) -> AssetState | None:
         """The row that records ``task``'s asset, if any."""

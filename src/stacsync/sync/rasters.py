@@ -5,6 +5,8 @@ semaphore. A GeoTIFF is converted from the verified ``.part`` straight onto the 
 (an input that already is a valid COG is kept as it is). A zip delivery that contains rasters
 is unpacked next to the archive, in a folder named after it, and the item is rewritten by
 :func:`stacsync.cog.rewrite_item` (COG data assets, kept files, thumbnail, archive asset).
+Object-store destinations run the same functions in a local staging folder
+(:mod:`stacsync.sync.staging`).
 """
 
 from __future__ import annotations
@@ -129,7 +131,9 @@ class Placed:
     edit: ItemEdit | None = None
 
 
-def _cog_edit(key: str, size: int, checksum: str) -> ItemEdit:
+def cog_edit(key: str, size: int, checksum: str) -> ItemEdit:
+    """The item edit of a GeoTIFF asset converted to a COG of ``size`` bytes."""
+
     def edit(item: dict[str, Any]) -> dict[str, Any]:
         asset = (item.get("assets") or {}).get(key)
         if asset is not None:
@@ -161,7 +165,7 @@ async def place(
             await sink.commit()
             return Placed(False)
         size = sink.final.stat().st_size
-        return Placed(True, size, _cog_edit(key, size, checksum))
+        return Placed(True, size, cog_edit(key, size, checksum))
     await sink.commit()
     archive = sink.final
     if not is_zip(media_type, name, roles):
