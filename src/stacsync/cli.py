@@ -50,7 +50,7 @@ from stacsync.harvest.model import sorted_rows
 from stacsync.progress import HarvestProgress, PullProgress
 from stacsync.sandbox import Sandbox, SandboxOptions
 from stacsync.sandbox.options import build_options
-from stacsync.sync import PullOptions, PullReport
+from stacsync.sync import PullOptions, PullReport, store_options
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
@@ -404,6 +404,15 @@ def pull(
         str | None,
         typer.Option(help="A folder or object store URL (s3://, gs://, az://, file://)."),
     ] = None,
+    dest_option: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--dest-option",
+            metavar="KEY=VALUE",
+            help="Object store setting, e.g. endpoint=http://127.0.0.1:9000 or "
+            "allow_http=true (repeat; keep secrets in AWS_* variables, not here).",
+        ),
+    ] = None,
     concurrency: Annotated[int, typer.Option(help="Assets transferred at once.")] = 8,
     cog: Annotated[bool, typer.Option("--cog/--no-cog", help="Convert rasters to COGs.")] = True,
     check_remote: Annotated[
@@ -433,6 +442,7 @@ def pull(
             bbox=parse_bbox(bbox, what="--bbox") if bbox else None,
             datetime=datetime_,
             dest=dest,
+            dest_options=store_options(_pairs(dest_option or [], "--dest-option")),
             concurrency=concurrency,
             cog=cog,
             check_remote=check_remote,

@@ -12,11 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
+from typer.testing import CliRunner
 
+from stacsync.cli import app
 from stacsync.cog import COG_MEDIA_TYPE, CogProfile, is_acceptable_cog
 from stacsync.errors import ConfigError
 from stacsync.sandbox.rasters import make_geotiff
-from stacsync.sync import PullOptions, StateDB, Status, pull, status
+from stacsync.sync import PullOptions, StateDB, Status, pull, status, store_options
 from stacsync.sync.destinations import destination_for
 from stacsync.sync.state import AssetState
 from stacsync.validation import SchemaStore, StacValidator
@@ -312,3 +314,38 @@ def test_misplaced_store_option_is_a_configuration_error(tmp_path: Path) -> None
         destination_for(
             "s3://copies/mirror", tmp_path, {"allow_http": True}, durable=False, chunk_size=1
         )
+
+
+def test_cli_dest_options_reach_the_store(tmp_path: Path, backbone, monkeypatch) -> None:
+    assert store_options({"endpoint": "http://h:1", "AWS_ALLOW_HTTP": "true"}) == {
+        "endpoint": "http://h:1",
+        "client_options": {"allow_http": "true"},
+    }
+    sb, client = backbone
+    info = sb.describe()["backbone"]
+    creds = info["credentials"]
+    client.create_bucket(
+        Bucket="cli-copies",
+        CreateBucketConfiguration={"LocationConstraint": creds["s3_region"]},
+    )
+    source = tmp_path / "source.bin"
+    source.write_bytes(b"x" * 1000)
+    root = make_catalog(tmp_path / "cat", [_item({"a": source.as_uri()})])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", creds["s3_access_key_id"])
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", creds["s3_secret_access_key"])
+    args = ["pull", str(root), "--no-cog", "--json", "--dest", "s3://cli-copies/m"]
+    for option in (
+        f"endpoint={info['endpoints']['s3']}",
+        f"region={creds['s3_region']}",
+        "virtual_hosted_style_request=false",
+        "allow_http=true",
+    ):
+        args += ["--dest-option", option]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    body = client.get_object(Bucket="cli-copies", Key="m/raster/aoi-1/source.bin")["Body"]
+    assert body.read() == b"x" * 1000
+    assert creds["s3_secret_access_key"] not in result.output
+
+    bad = CliRunner().invoke(app, [*args[:6], "--dest-option", "no-equals-sign"])
+    assert bad.exit_code == 2 and "--dest-option" in bad.output

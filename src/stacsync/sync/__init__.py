@@ -13,7 +13,7 @@ from pathlib import Path
 from stacsync.catalog import CatalogStore
 from stacsync.events import OnEvent
 from stacsync.sync.catalogue import iter_items
-from stacsync.sync.destinations import Destination, destination_for
+from stacsync.sync.destinations import Destination, destination_for, store_options
 from stacsync.sync.engine import Orderer, PullRun
 from stacsync.sync.plan import Action, AssetTask, Plan, PullOptions, build_plan
 from stacsync.sync.report import AssetOutcome, Outcome, PullReport
@@ -40,6 +40,7 @@ __all__ = [
     "provider_for",
     "pull",
     "status",
+    "store_options",
 ]
 
 

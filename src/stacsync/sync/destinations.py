@@ -33,6 +33,25 @@ Writer = Callable[[int, bytes | memoryview], int]
 """``os.write``-like: writes some bytes to a file descriptor, returns how many."""
 HASH_CHUNK = 4 << 20
 STORE_SCHEMES = frozenset({"s3", "gs", "gcs", "az", "azure", "abfs", "abfss"})
+CLIENT_OPTIONS = frozenset(
+    {
+        "allow_http",
+        "allow_invalid_certificates",
+        "connect_timeout",
+        "timeout",
+        "read_timeout",
+        "pool_idle_timeout",
+        "pool_max_idle_per_host",
+        "proxy_url",
+        "proxy_ca_certificate",
+        "proxy_excludes",
+        "root_certificate",
+        "user_agent",
+        "default_content_type",
+        "randomize_addresses",
+    }
+)
+"""Store options that belong to the HTTP client (obstore's ``client_options``)."""
 QUEUE_CHUNKS = 4
 ABORT_TIMEOUT = 30.0
 
@@ -338,6 +357,25 @@ class StoreDestination:
     def sink(self, target: str, *, resume: bool) -> StoreSink:
         """See :meth:`Destination.sink`."""
         return StoreSink(self.store, target, chunk_size=self.chunk_size)
+
+
+def store_options(pairs: Mapping[str, str]) -> dict[str, Any]:
+    """``--dest-option`` pairs as obstore store options (client settings nested apart).
+
+    ``endpoint``, ``region``, ``access_key_id`` ... stay flat; HTTP client settings such as
+    ``allow_http`` go to ``client_options``. Values stay strings (obstore parses them).
+    """
+    flat: dict[str, Any] = {}
+    client: dict[str, str] = {}
+    for key, value in pairs.items():
+        name = key.lower().removeprefix("aws_")
+        if name in CLIENT_OPTIONS:
+            client[name] = value
+        else:
+            flat[key.lower()] = value
+    if client:
+        flat["client_options"] = client
+    return flat
 
 
 def destination_for(
