@@ -349,3 +349,19 @@ def test_cli_dest_options_reach_the_store(tmp_path: Path, backbone, monkeypatch)
 
     bad = CliRunner().invoke(app, [*args[:6], "--dest-option", "no-equals-sign"])
     assert bad.exit_code == 2 and "--dest-option" in bad.output
+
+
+def test_corrupt_raster_in_a_zip_stays_as_delivered_locally(
+    tmp_path: Path, store: Store, schema_dir: Path
+) -> None:
+    corrupt = make_geotiff(continuous_spec(200))[:300] + bytes(500)
+    archive = make_zip(tmp_path / "4051.zip", {"20210101/hrl_bbox.tif": corrupt})
+    root = make_catalog(tmp_path / "cat", [_delivery_item(archive.as_uri())])
+    report = asyncio.run(pull(root, configs(store.sandbox), PullOptions()))
+    assert report.ok, report.failures
+    assert report.fetched == 1 and report.converted == 0
+    stored = read_item(root, "raster", "aoi-1")
+    assert set(stored["assets"]) == {"data"}
+    assert stored["assets"]["data"]["href"] == "./4051.zip"
+    assert (root / "raster" / "aoi-1" / "4051.zip").read_bytes() == archive.read_bytes()
+    assert StacValidator(SchemaStore(store=schema_dir)).validate(stored) == []

@@ -177,6 +177,8 @@ async def place(
             delivery = await asyncio.to_thread(convert_zip, archive)
     except (ArchiveError, ConversionError):
         return Placed(False)
+    if not delivery.rasters:  # nothing converted: the asset stays as delivered
+        return Placed(False)
     folder = archive.parent
 
     def edit(item: dict[str, Any]) -> dict[str, Any]:
