@@ -32,6 +32,8 @@ from stacsync.sync.plan import PART_SUFFIX
 Writer = Callable[[int, bytes | memoryview], int]
 """``os.write``-like: writes some bytes to a file descriptor, returns how many."""
 HASH_CHUNK = 4 << 20
+OFFLOAD_BYTES = 256 << 10
+"""Chunks at least this large are hashed and written in a worker thread (GIL released)."""
 STORE_SCHEMES = frozenset({"s3", "gs", "gcs", "az", "azure", "abfs", "abfss"})
 CLIENT_OPTIONS = frozenset(
     {
@@ -147,9 +149,14 @@ class LocalSink:
             await asyncio.to_thread(_hash_file, self.part, self.offset, hasher)
 
     async def write(self, data: bytes | memoryview) -> None:
-        """See :meth:`Sink.write`."""
+        """See :meth:`Sink.write`; large chunks are written off the event loop."""
         fd = self._open()
-        view = memoryview(data)
+        if len(data) >= OFFLOAD_BYTES:
+            await asyncio.to_thread(self._write_all, fd, memoryview(data))
+        else:
+            self._write_all(fd, memoryview(data))
+
+    def _write_all(self, fd: int, view: memoryview) -> None:
         while view:
             view = view[self._writer(fd, view) :]
 

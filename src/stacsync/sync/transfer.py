@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from stacsync.errors import ChecksumMismatchError, TransferError
-from stacsync.sync.destinations import Sink
+from stacsync.sync.destinations import OFFLOAD_BYTES, Sink
 from stacsync.sync.sources import Body, RangeNotSatisfiable, Source, Validators
 from stacsync.transport.redact import redact_url
 
@@ -220,7 +220,10 @@ class Transfer:
                 if _is_html(chunk, body.content_type, self.expected.media_type):
                     await self.sink.discard()
                     raise self._error("the server sent an HTML page instead of the file")
-            self.hashers.update(chunk)
+            if len(chunk) >= OFFLOAD_BYTES:  # hashlib releases the GIL: off the event loop
+                await asyncio.to_thread(self.hashers.update, chunk)
+            else:
+                self.hashers.update(chunk)
             await self.sink.write(chunk)
             self.offset += len(chunk)
             self.transferred += len(chunk)
