@@ -587,3 +587,172 @@ def test_injected_faults_use_nginx_pages():
         assert reply.status == 503
         assert b"<center><h1>503 Service Temporarily Unavailable</h1></center>" in reply.body
         assert http(f"{ep['stac_api']}/conformance").status == 200
+
+
+# -- bulk_items: a generated archive for harvest-scale runs --------------------------------
+
+BULK = 1010  # 25 overpasses of the 40 tiles, and 10 tiles of a 26th
+BEFORE_MAY = "../2024-04-30T23:59:59Z"  # the generated period; hand-made items start in May
+
+
+@pytest.fixture(scope="module")
+def bulk() -> Iterator[Sandbox]:
+    options = SandboxOptions(
+        providers=("terrascope",), raster_size=16, terrascope=ProviderOptions(bulk_items=BULK)
+    )
+    with running_sandbox(options) as sb:
+        yield sb
+
+
+def _all_pages(url: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(every feature, every page body) following ``next`` links."""
+    features: list[dict[str, Any]] = []
+    pages: list[dict[str, Any]] = []
+    next_url: str | None = url
+    while next_url:
+        body = http(next_url).json()
+        pages.append(body)
+        features += body["features"]
+        nxt = [link for link in body["links"] if link["rel"] == "next"]
+        next_url = nxt[0]["href"] if nxt else None
+    return features, pages
+
+
+def test_bulk_items_page_like_the_api(bulk):
+    stac = bulk.endpoints()["terrascope"]["stac_api"]
+    features, pages = _all_pages(f"{stac}/search?collections={TOC}&datetime={BEFORE_MAY}&limit=100")
+    assert [p["numberReturned"] for p in pages] == [100] * 10 + [10]
+    assert {p["numberMatched"] for p in pages} == {BULK}
+    assert all(
+        link["method"] == "GET" and "token=" in link["href"]
+        for page in pages[:-1]
+        for link in page["links"]
+        if link["rel"] == "next"
+    )
+    ids = [f["id"] for f in features]
+    assert len(ids) == len(set(ids)) == BULK
+    keys = [(f["properties"]["datetime"], f["id"]) for f in features]
+    assert keys == sorted(keys, reverse=True)
+    assert {f["collection"] for f in features} == {TOC}
+    assert len({f["properties"]["grid:code"] for f in features}) == 40
+    # the hand-made items come first (newer), then the generated ones, in one paging
+    everything = http(f"{stac}/search?collections={TOC}&limit=30").json()
+    assert everything["numberMatched"] == BULK + 18
+    assert [f["id"] for f in everything["features"][18:]] == ids[:12]
+
+
+def test_bulk_items_have_the_captured_shape_and_real_sizes(bulk):
+    stac = bulk.endpoints()["terrascope"]["stac_api"]
+    found = http(f"{stac}/search?collections={TOC}&datetime={BEFORE_MAY}&limit=3").json()
+    sample = load("stac_item_s2_toc.json")
+    for feature in found["features"]:
+        assert shape_diff(feature, sample) == []
+        assert list(feature["assets"]) == list(sample["assets"])
+        single = http(f"{stac}/collections/{TOC}/items/{feature['id']}").json()
+        assert single == feature  # the page renderer and the full model agree
+    b04 = found["features"][0]["assets"]["B04"]
+    assert b04["proj:shape"] == [10980, 10980]
+    assert 0.5 * 10980**2 * 2 < b04["file:size"] < 0.9 * 10980**2 * 2  # int16, compressed
+    assert found["features"][0]["assets"]["B01"]["proj:shape"] == [1830, 1830]
+
+
+def test_bulk_items_filters(bulk):
+    stac = bulk.endpoints()["terrascope"]["stac_api"]
+    features, _ = _all_pages(f"{stac}/search?collections={TOC}&datetime={BEFORE_MAY}&limit=500")
+    wanted = [features[0]["id"], features[777]["id"], "S2A_20990101T103021_31UES_TOC_V210"]
+    by_ids = http(f"{stac}/search?ids={','.join(wanted)}").json()
+    assert sorted(f["id"] for f in by_ids["features"]) == sorted(wanted[:2])
+    brussels = (4.3, 50.8, 4.4, 50.9)
+    boxed, _ = _all_pages(
+        f"{stac}/search?collections={TOC}&datetime={BEFORE_MAY}&limit=100"
+        f"&bbox={','.join(map(str, brussels))}"
+    )
+    expected = [
+        f["id"]
+        for f in features
+        if f["bbox"][0] <= brussels[2] and brussels[0] <= f["bbox"][2]
+        and f["bbox"][1] <= brussels[3] and brussels[1] <= f["bbox"][3]
+    ]  # fmt: skip
+    assert 0 < len(boxed) < BULK
+    assert [f["id"] for f in boxed] == expected
+    window = http(
+        f"{stac}/search?collections={TOC}&datetime=2024-01-01T00:00:00Z/2024-02-01T00:00:00Z"
+    ).json()
+    assert window["numberMatched"] == 6 * 40  # one overpass every five days
+    expression = {"op": "<=", "args": [{"property": "properties.eo:cloud_cover"}, 5]}
+    payload: dict[str, Any] | None = {
+        "collections": [TOC], "datetime": BEFORE_MAY, "limit": 50,
+        "filter": expression, "filter-lang": "cql2-json",
+    }  # fmt: skip
+    clear: list[str] = []
+    while payload is not None:
+        body = http(f"{stac}/search", payload=payload).json()
+        clear += [f["id"] for f in body["features"]]
+        nxt = [link for link in body["links"] if link["rel"] == "next"]
+        payload = nxt[0]["body"] if nxt else None
+    assert clear == [f["id"] for f in features if f["properties"]["eo:cloud_cover"] <= 5]
+    assert clear
+
+
+def test_bulk_items_are_listed_not_served(bulk):
+    ep, creds = bulk.endpoints()["terrascope"], bulk.credentials()["terrascope"]
+    feature = http(f"{ep['stac_api']}/search?datetime={BEFORE_MAY}&limit=1").json()["features"][0]
+    reply = http(
+        feature["assets"]["B04"]["href"], headers=basic(creds["username"], creds["password"])
+    )
+    assert reply.status == 404
+
+
+def test_bulk_items_are_logged_per_page(bulk):
+    stac = bulk.endpoints()["terrascope"]["stac_api"]
+    since = bulk.clock.now()
+    _all_pages(f"{stac}/search?collections={TOC}&datetime={BEFORE_MAY}&limit=250")
+    pages = [
+        e for e in bulk.log.entries(server="terrascope.stac", path_prefix="/search")
+        if e.time >= since
+    ]  # fmt: skip
+    assert [e.status for e in pages] == [200] * 5
+    assert [e.time for e in pages] == sorted(e.time for e in pages)
+
+
+def test_stac_rate_limited_option():
+    options = SandboxOptions(
+        providers=("terrascope",),
+        raster_size=16,
+        terrascope=ProviderOptions(stac_rate_limited=True, rate_limits=((5, 10.0),)),
+    )
+    with running_sandbox(options) as sb:
+        stac = sb.endpoints()["terrascope"]["stac_api"]
+        since = sb.clock.now()
+        replies = [http(f"{stac}/search?collections={NDVI}&limit=1") for _ in range(8)]
+        assert [r.status for r in replies] == [200] * 5 + [429] * 3
+        assert replies[-1].json() == {"error": "Rate limit exceeded: 5 per 10 second"}
+        assert "Retry-After" not in replies[-1].headers
+        assert sb.log.max_in_window(10.0, server="terrascope.stac") == 8
+        admitted = [e for e in sb.log.entries(server="terrascope.stac") if e.status != 429]
+        assert len([e for e in admitted if e.time >= since]) == 5
+        sb.clock.advance(10.1)
+        assert http(f"{stac}/conformance").status == 200  # every route counts
+        sb.emulator("terrascope").reset_rate_limits()  # type: ignore[attr-defined]
+        assert [http(f"{stac}/").status for _ in range(5)] == [200] * 5
+
+
+def test_stac_api_is_not_rate_limited_by_default(ep):
+    assert {http(f"{ep['stac_api']}/conformance").status for _ in range(100)} == {200}
+
+
+def test_bulk_and_stac_limit_settings():
+    from stacsync.sandbox.options import build_options
+
+    options = build_options(
+        settings={"terrascope.bulk_items": "25", "terrascope.stac_rate_limited": "yes"}
+    )
+    assert (options.terrascope.bulk_items, options.terrascope.stac_rate_limited) == (25, True)
+    off = build_options(settings={"terrascope.stac_rate_limited": "0"})
+    assert off.terrascope.stac_rate_limited is False
+    with pytest.raises(ValueError, match="stac_rate_limited"):
+        build_options(settings={"terrascope.stac_rate_limited": "maybe"})
+    with pytest.raises(ValueError, match="bulk_items"):
+        build_options(settings={"terrascope.bulk_items": "many"})
+    with pytest.raises(ValueError, match="bulk_items"):
+        build_options(settings={"terrascope.bulk_items": "-1"})

@@ -3,12 +3,19 @@
 No token is sent to the STAC API (public collections answer anonymously, and a token would
 only add a failure mode); tokens are for downloads. Every page request goes through the
 provider's limiter. ``--since`` raises the start of the search's datetime interval.
+
+Pages are fetched ahead (at most :data:`PREFETCH`), in a second thread, while the previous one
+is normalised: the server's time to answer and the wait for the limiter overlap the mapping.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+import gc
+import queue
+import threading
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing, contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +32,8 @@ from stacsync.transport.stacapi import open_stac_api
 
 PROVIDER = "terrascope"
 PAGE_SIZE = 100
+PREFETCH = 2
+"""Pages fetched ahead of the one being normalised."""
 
 
 def search_parameters(source: TerrascopeSource, since: datetime | None = None) -> dict[str, Any]:
@@ -70,15 +79,22 @@ async def harvest_terrascope(
     def search() -> None:
         nonlocal pages
         client = open_stac_api(api, session, loop)
-        for page in _pages(client, search_parameters(source, options.since)):
-            pages += 1
-            for raw in page.get("features", []):
-                try:
-                    result.items.append(normalize_item(raw))
-                except PayloadError as exc:
-                    result.failures.append((f"{source.name}: item", _located(exc, api)))
-                    result.complete = False
-            progress()
+        params = search_parameters(source, options.since)
+        with (
+            closing(_prefetched(_pages(client, params))) as pages_ahead,
+            _settled_items() as settle,
+        ):
+            for page in pages_ahead:
+                pages += 1
+                for raw in page.get("features", []):
+                    try:
+                        result.items.append(normalize_item(raw))
+                    except PayloadError as exc:
+                        result.failures.append((f"{source.name}: item", _located(exc, api)))
+                        result.complete = False
+                del page
+                settle()
+                progress()
         wanted = {item["collection"] for item in result.items} | set(source.collections)
         for raw in _collections(client, api, sorted(wanted)):
             collection = normalize_collection(raw)
@@ -104,6 +120,72 @@ async def harvest_terrascope(
 
 def _pages(client: Client, params: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield from client.search(**params).pages_as_dicts()
+
+
+@contextmanager
+def _settled_items() -> Iterator[Callable[[], None]]:
+    """A function to call after each page so the cyclic GC stops re-scanning harvested items.
+
+    10,000 Terrascope items are millions of dicts and lists; as they pile up, every full
+    collection walks all of them again: about 40 % of a 10,000-item harvest's time.
+    The function moves every object alive into the GC's permanent generation
+    (:func:`gc.freeze`); leaving the block moves them back (:func:`gc.unfreeze`), so cyclic
+    garbage made meanwhile is collected later, never leaked. Objects are still freed as soon
+    as nothing refers to them. When something else already froze objects, or the GC is off,
+    the GC is left alone.
+    """
+    if gc.get_freeze_count() or not gc.isenabled():
+        yield lambda: None
+        return
+    try:
+        yield gc.freeze
+    finally:
+        gc.unfreeze()
+
+
+def _prefetched(
+    pages: Iterator[dict[str, Any]], depth: int = PREFETCH
+) -> Generator[dict[str, Any], None, None]:
+    """``pages`` fetched by a second thread, at most ``depth`` ahead of the consumer.
+
+    An exception raised while fetching is raised here, after the pages before it; a consumer
+    that stops early stops the fetching thread before the generator returns.
+    """
+    handoff: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(message, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def fetch() -> None:
+        try:
+            for page in pages:
+                if not put(("page", page)):
+                    return
+        except BaseException as exc:  # handed to the consumer, which re-raises it
+            put(("error", exc))
+        else:
+            put(("end", None))
+
+    fetcher = threading.Thread(target=fetch, name="stacsync-terrascope-pages", daemon=True)
+    fetcher.start()
+    try:
+        while True:
+            kind, value = handoff.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        fetcher.join()
 
 
 def _collections(client: Client, api: str, ids: list[str]) -> Iterator[dict[str, Any]]:

@@ -62,8 +62,16 @@ class ProviderOptions:
     """Lifetime of download links where the provider expires them (CLMS 72 h)."""
     rate_limits: tuple[tuple[int, float], ...] | None = None
     """(requests, window seconds) pairs enforced per client (Terrascope 80/10 + 200/60)."""
+    stac_rate_limited: bool = False
+    """Terrascope: enforce ``rate_limits`` on the STAC API too (published for downloads only)."""
+    bulk_items: int = 0
+    """Terrascope: generated items added to ``terrascope-s2-toc-v2`` (listed, not served)."""
     faults: FaultOptions = field(default_factory=FaultOptions)
     """Fault injection for this provider's servers."""
+
+    def __post_init__(self) -> None:
+        if self.bulk_items < 0:
+            raise ValueError(f"bulk_items must not be negative, got {self.bulk_items}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,6 +101,10 @@ class SandboxOptions:
 
 
 PROVIDER_FIELDS = frozenset({"token_lifetime", "refresh_lifetime", "order_delay", "link_lifetime"})
+INT_FIELDS = frozenset({"bulk_items"})
+BOOL_FIELDS = frozenset({"stac_rate_limited"})
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True}
+_BOOLEANS |= {"0": False, "false": False, "no": False, "off": False}
 FAULT_FIELDS = frozenset(f.name for f in fields(FaultOptions))
 
 
@@ -121,12 +133,20 @@ def build_options(
             if name in PROVIDER_FIELDS:
                 numeric: dict[str, Any] = {name: float(raw)}
                 current = replace(current, **numeric)
+            elif name in INT_FIELDS:
+                whole: dict[str, Any] = {name: int(raw)}
+                current = replace(current, **whole)
+            elif name in BOOL_FIELDS:
+                if raw.strip().lower() not in _BOOLEANS:
+                    raise ValueError(f"expected true or false, got {raw!r}")
+                flag: dict[str, Any] = {name: _BOOLEANS[raw.strip().lower()]}
+                current = replace(current, **flag)
             elif name in FAULT_FIELDS:
                 kind = type(getattr(current.faults, name))
                 value: Any = raw if name == "path_prefix" else kind(float(raw))
                 current = replace(current, faults=replace(current.faults, **{name: value}))
             else:
-                known = ", ".join(sorted(PROVIDER_FIELDS | FAULT_FIELDS))
+                known = ", ".join(sorted(PROVIDER_FIELDS | INT_FIELDS | BOOL_FIELDS | FAULT_FIELDS))
                 raise ValueError(f"{key!r}: unknown setting {name!r} (known: {known})")
         except (TypeError, ValueError) as exc:
             if str(exc).startswith(repr(key)):

@@ -19,6 +19,7 @@ shape); the older STAC 1.0 shape declares older ones. The policy, per extension:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping
 
@@ -82,8 +83,11 @@ def _same_major(name: str, version: tuple[int, ...]) -> list[tuple[tuple[int, ..
     return sorted(found)
 
 
+@functools.lru_cache(maxsize=1024)
 def resolve_extension(url: str, *, uses_file_v1: bool = False) -> str | None:
     """The schema URL to declare instead of ``url``, or ``None`` to drop the declaration.
+
+    Pure, and asked the same few questions for every item of a harvest: cached.
 
     Args:
         url: A declared extension schema URL.

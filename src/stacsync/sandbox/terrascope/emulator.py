@@ -15,6 +15,7 @@ from aiohttp import web
 from stacsync.sandbox.emulator import ProviderContext
 from stacsync.sandbox.requestlog import LogEntry
 from stacsync.sandbox.terrascope.admin import admin_routes
+from stacsync.sandbox.terrascope.bulk import BulkArchive
 from stacsync.sandbox.terrascope.download import (
     DownloadService,
     download_fallback,
@@ -35,7 +36,12 @@ from stacsync.sandbox.terrascope.products import Product
 from stacsync.sandbox.terrascope.ratelimit import DEFAULT_LIMITS, SlidingWindowLimiter
 from stacsync.sandbox.terrascope.responses import guard_middleware, keycloak_error, nginx_page
 from stacsync.sandbox.terrascope.sentinel2 import sentinel2_products
-from stacsync.sandbox.terrascope.stac_api import StacApi, bearer_middleware, stac_fallback
+from stacsync.sandbox.terrascope.stac_api import (
+    StacApi,
+    api_rate_limit_middleware,
+    bearer_middleware,
+    stac_fallback,
+)
 from stacsync.sandbox.terrascope.worldcover import worldcover_products
 from stacsync.sandbox.tokens import TokenState
 
@@ -70,13 +76,20 @@ class TerrascopeEmulator:
             *worldcover_products(ctx.seed, ctx.raster_size),
         ]
         self.files = FileStore(self.products)
-        self.limiter = SlidingWindowLimiter(ctx.clock, options.rate_limits or DEFAULT_LIMITS)
+        limits = options.rate_limits or DEFAULT_LIMITS
+        self.limiter = SlidingWindowLimiter(ctx.clock, limits)
+        self.stac_limiter = (
+            SlidingWindowLimiter(ctx.clock, limits) if options.stac_rate_limited else None
+        )
+        """The STAC API's own limiter (``stac_rate_limited``), separate from the downloads'."""
+        self.bulk = BulkArchive(options.bulk_items, seed=ctx.seed) if options.bulk_items else None
         self.stac = StacApi(
             self.products,
             stac_url=ctx.urls["stac"],
             download_url=ctx.urls["download"],
             discovery_url=f"{ctx.urls['auth']}{DISCOVERY_PATH}",
             size=self.files.size,
+            bulk=self.bulk,
         )
         self.download = DownloadService(
             self.files,
@@ -106,6 +119,8 @@ class TerrascopeEmulator:
         auth.add_routes(admin_routes(self))
 
         stac = self.ctx.new_app("stac", error_body=nginx_page)
+        if self.stac_limiter is not None:
+            stac.middlewares.insert(1, api_rate_limit_middleware(self.stac_limiter))
         stac.middlewares.append(guard_middleware(stac_fallback))
         stac.middlewares.append(bearer_middleware(self._token_state))
         stac.add_routes(self.stac.routes())
@@ -149,8 +164,10 @@ class TerrascopeEmulator:
         return self.realm.revoke_all()
 
     def reset_rate_limits(self) -> None:
-        """Forget the download rate-limit history of every client."""
+        """Forget the rate-limit history (downloads and STAC API) of every client."""
         self.limiter.reset()
+        if self.stac_limiter is not None:
+            self.stac_limiter.reset()
 
     def set_unauthenticated_redirect(self, enabled: bool) -> None:
         """Answer downloads without credentials with a 302 to the login page (2022 behaviour)."""
@@ -165,7 +182,10 @@ class TerrascopeEmulator:
 
     def item(self, collection: str, item_id: str) -> dict[str, Any]:
         """The STAC Item ``item_id`` of ``collection`` as the API serves it."""
-        return self.stac.item(self.stac.by_collection[collection][item_id])
+        product = self.stac.find(collection, item_id)
+        if product is None:
+            raise KeyError(f"{collection}/{item_id}")
+        return self.stac.item(product)
 
     def asset_bytes(self, path: str) -> bytes:
         """The bytes served at ``path`` (``/download/...``)."""

@@ -30,7 +30,7 @@ def asset_payload(
         href += f"?{asset.query}"
     payload: dict[str, Any] = {"href": href, "type": asset.media_type, **asset.head}
     if asset.sized:
-        payload["file:size"] = size(asset.path)
+        payload["file:size"] = asset.size if asset.size is not None else size(asset.path)
     payload.update(asset.tail)
     if asset.local_path is not None:
         payload["alternate"] = {"local": {"href": f"file://{asset.local_path}"}}

@@ -49,6 +49,8 @@ class AssetFile:
     """Whether the asset carries ``auth:refs: ["oidc"]``."""
     sized: bool = True
     """Whether the asset carries ``file:size`` (previews are rendered on the fly: no size)."""
+    size: int | None = None
+    """``file:size`` when it is known without rendering the file (listed, unserved products)."""
     spec: RasterSpec | None = None
     """The GeoTIFF to generate; ``None`` for non-raster files."""
     text: str | None = None

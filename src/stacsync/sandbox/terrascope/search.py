@@ -9,11 +9,13 @@ URL-safe base64 of the JSON array of the last returned item's sort values.
 from __future__ import annotations
 
 import base64
+import heapq
+import itertools
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -298,21 +300,76 @@ def _decode_token(token: str) -> tuple[Any, ...]:
     return tuple(values)
 
 
+class Hit(Protocol):
+    """A search result: a :class:`Product`, or a generated item rendered on its own."""
+
+    @property
+    def sort_key(self) -> tuple[Any, ...]:
+        """The search sort values (datetime in epoch ms, id, collection)."""
+        ...
+
+
+class Matches(Protocol):
+    """The results of one search in one source, in the API's order (sort keys descending)."""
+
+    def __len__(self) -> int: ...
+
+    def position(self, after: tuple[Any, ...]) -> int:
+        """The first position whose sort key is below ``after``."""
+        ...
+
+    def window(self, start: int) -> Iterator[Hit]:
+        """The results from position ``start`` on."""
+        ...
+
+
+class Source(Protocol):
+    """Products searched without being held in a list (a generated archive)."""
+
+    def matches(self, request: SearchRequest) -> Matches:
+        """What ``request`` matches (the paging token aside)."""
+        ...
+
+
+class ProductList:
+    """:class:`Matches` over products held in memory."""
+
+    def __init__(self, products: Iterable[Product], request: SearchRequest) -> None:
+        self.products = sorted(
+            (p for p in products if matches(p, request)), key=lambda p: p.sort_key, reverse=True
+        )
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def position(self, after: tuple[Any, ...]) -> int:
+        """The first position whose sort key is below ``after``."""
+        return next((i for i, p in enumerate(self.products) if p.sort_key < after), len(self))
+
+    def window(self, start: int) -> Iterator[Hit]:
+        """The results from position ``start`` on."""
+        return iter(self.products[start:])
+
+
 def execute(
-    products: Iterable[Product], request: SearchRequest
-) -> tuple[list[Product], int, str | None]:
-    """(page, numberMatched, next token) of ``request`` over ``products``."""
-    matched = sorted(
-        (p for p in products if matches(p, request)), key=lambda p: p.sort_key, reverse=True
-    )
-    start = 0
+    products: Iterable[Product], request: SearchRequest, sources: Sequence[Source] = ()
+) -> tuple[list[Hit], int, str | None]:
+    """(page, numberMatched, next token) of ``request`` over ``products`` and ``sources``."""
+    results: list[Matches] = [ProductList(products, request)]
+    results += [source.matches(request) for source in sources]
+    starts = [0] * len(results)
     if request.token:
         after = _decode_token(request.token)
         try:
-            start = next((i for i, p in enumerate(matched) if p.sort_key < after), len(matched))
+            starts = [result.position(after) for result in results]
         except TypeError as exc:
             raise SearchError(500, {"code": "TypeError", "description": str(exc)}) from exc
-    page = matched[start : start + request.limit]
-    more = start + request.limit < len(matched)
-    token = encode_token(page[-1].sort_key) if more and page else None
-    return page, len(matched), token
+    merged = heapq.merge(
+        *(result.window(start) for result, start in zip(results, starts, strict=True)),
+        key=lambda p: p.sort_key,
+        reverse=True,
+    )
+    taken = list(itertools.islice(merged, request.limit + 1))
+    page = taken[: request.limit]
+    token = encode_token(page[-1].sort_key) if len(taken) > request.limit else None
+    return page, sum(len(result) for result in results), token

@@ -257,12 +257,22 @@ def _preview(collection: str, product_id: str, bands: str) -> AssetFile:
     )
 
 
+def absolute_orbit(platform: str, sensed: datetime) -> int:
+    """``sat:absolute_orbit`` of an overpass (14.3 orbits a day from a 2024 reference)."""
+    days = (sensed.date() - datetime(2024, 1, 1).date()).days
+    return (44600 if platform == "S2A" else 35700) + days * 143 // 10
+
+
+def cloud_cover(seed: int, product_id: str) -> float:
+    """``eo:cloud_cover`` of a product (0-60 %, drawn from its id)."""
+    return round(_fraction(seed, product_id) * 60, 2)
+
+
 def _properties(
     product_id: str, platform: str, sensed: datetime, tile: Tile, ctx: _Context, kind: str
 ) -> dict[str, Any]:
-    days = (sensed.date() - datetime(2024, 1, 1).date()).days
-    absolute = (44600 if platform == "S2A" else 35700) + days * 143 // 10
-    cloud = round(_fraction(ctx.seed, product_id) * 60, 2)
+    absolute = absolute_orbit(platform, sensed)
+    cloud = cloud_cover(ctx.seed, product_id)
     return {
         "title": product_id,
         "datetime": rfc3339(sensed),
@@ -321,56 +331,83 @@ def _ndvi_assets(ctx: _Context, product_id: str) -> list[AssetFile]:
     return [ndvi, _metadata(ctx, product_id.replace("_10M", ""), 1)]
 
 
+def s2_product(
+    kind: str,
+    platform: str,
+    sensed: datetime,
+    tile: Tile,
+    *,
+    seed: int,
+    raster_size: int,
+    footprint_of: tuple[Any, tuple[float, float, float, float]] | None = None,
+) -> Product:
+    """One S2 product of ``kind`` (``TOC`` or ``NDVI``) for an overpass of ``tile``.
+
+    ``footprint_of`` is the tile's lon/lat (geometry, bbox) when the caller already has it
+    (reprojecting the corners is the slow part of building a product).
+    """
+    stamp = sensed.strftime("%Y%m%dT%H%M%S")
+    day = sensed.strftime("%Y/%m/%d")
+    created = sensed + timedelta(hours=12, minutes=33, seconds=34.594)
+    geometry, bbox = footprint_of or footprint(tile.epsg, tile.bounds)
+    prefix = f"{platform}_{stamp}_{tile.name}"
+    collection, folder_name = (
+        (TOC_COLLECTION, "TOC_V2") if kind == "TOC" else (NDVI_COLLECTION, "NDVI_V2")
+    )
+    folder_id = f"{prefix}_{kind}_{VERSION}"
+    ctx = _Context(
+        tile=tile,
+        folder=f"Sentinel2/{folder_name}/{day}/{folder_id}",
+        local_folder=f"{LOCAL_ROOT}TERRASCOPE_Sentinel2/{folder_name}/{day}/{folder_id}",
+        prefix=prefix,
+        created=created,
+        raster_size=raster_size,
+        seed=seed,
+    )
+    if kind == "TOC":
+        product_id = folder_id
+        assets = _toc_assets(ctx, product_id, collection)
+    else:
+        product_id = f"{prefix}_NDVI_10M_{VERSION}"
+        assets = _ndvi_assets(ctx, product_id)
+    properties = _properties(product_id, platform, sensed, tile, ctx, kind)
+    return Product(
+        collection=collection,
+        id=product_id,
+        datetime=sensed,
+        geometry=geometry,
+        bbox=bbox,
+        properties=properties,
+        stac_extensions=S2_EXTENSIONS,
+        assets=tuple(assets),
+        opensearch={
+            "platform": platform,
+            "tile": tile.name,
+            "version": VERSION,
+            "product_type": kind,
+            "cloud": properties["eo:cloud_cover"],
+            "orbit": properties["sat:absolute_orbit"],
+            "created": created,
+        },
+    )
+
+
 def sentinel2_products(seed: int, raster_size: int) -> list[Product]:
     """Every S2 TOC and NDVI product of the emulator."""
     products: list[Product] = []
     for platform, sensed in ACQUISITIONS:
-        stamp = sensed.strftime("%Y%m%dT%H%M%S")
-        day = sensed.strftime("%Y/%m/%d")
-        created = sensed + timedelta(hours=12, minutes=33, seconds=34.594)
         for tile in TILES:
-            geometry, bbox = footprint(tile.epsg, tile.bounds)
-            prefix = f"{platform}_{stamp}_{tile.name}"
-            for kind, collection, folder_name in (
-                ("TOC", TOC_COLLECTION, "TOC_V2"),
-                ("NDVI", NDVI_COLLECTION, "NDVI_V2"),
-            ):
-                folder_id = f"{prefix}_{kind}_{VERSION}"
-                ctx = _Context(
-                    tile=tile,
-                    folder=f"Sentinel2/{folder_name}/{day}/{folder_id}",
-                    local_folder=f"{LOCAL_ROOT}TERRASCOPE_Sentinel2/{folder_name}/{day}/{folder_id}",
-                    prefix=prefix,
-                    created=created,
-                    raster_size=raster_size,
-                    seed=seed,
-                )
-                if kind == "TOC":
-                    product_id = folder_id
-                    assets = _toc_assets(ctx, product_id, collection)
-                else:
-                    product_id = f"{prefix}_NDVI_10M_{VERSION}"
-                    assets = _ndvi_assets(ctx, product_id)
-                properties = _properties(product_id, platform, sensed, tile, ctx, kind)
+            shape = footprint(tile.epsg, tile.bounds)
+            for kind in ("TOC", "NDVI"):
                 products.append(
-                    Product(
-                        collection=collection,
-                        id=product_id,
-                        datetime=sensed,
-                        geometry=geometry,
-                        bbox=bbox,
-                        properties=properties,
-                        stac_extensions=S2_EXTENSIONS,
-                        assets=tuple(assets),
-                        opensearch={
-                            "platform": platform,
-                            "tile": tile.name,
-                            "version": VERSION,
-                            "product_type": kind,
-                            "cloud": properties["eo:cloud_cover"],
-                            "orbit": properties["sat:absolute_orbit"],
-                            "created": created,
-                        },
+                    s2_product(
+                        kind,
+                        platform,
+                        sensed,
+                        tile,
+                        seed=seed,
+                        raster_size=raster_size,
+                        footprint_of=shape,
                     )
                 )
     return products

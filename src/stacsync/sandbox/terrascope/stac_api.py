@@ -10,11 +10,14 @@ import orjson
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from stacsync.sandbox.terrascope.bulk import BulkArchive, BulkItem
 from stacsync.sandbox.terrascope.collections import COLLECTION_IDS, collection_document
 from stacsync.sandbox.terrascope.items import item_payload
 from stacsync.sandbox.terrascope.products import Product
+from stacsync.sandbox.terrascope.ratelimit import SlidingWindowLimiter
 from stacsync.sandbox.terrascope.responses import Handler, fastapi_detail, stac_error
 from stacsync.sandbox.terrascope.search import (
+    Hit,
     SearchError,
     SearchRequest,
     execute,
@@ -69,6 +72,25 @@ def bearer_middleware(check: Callable[[str], TokenState]) -> Middleware:
     return middleware
 
 
+def api_rate_limit_middleware(limiter: SlidingWindowLimiter) -> Middleware:
+    """Refuse requests beyond the limits with 429, as SFEOS's optional slowapi limiter would.
+
+    SFEOS rate-limits every route when ``STAC_FASTAPI_RATE_LIMIT`` is set (whether Terrascope
+    sets it is unknown); slowapi's default handler answers ``{"error": "Rate limit exceeded:
+    <limit>"}`` without ``Retry-After`` [inferred from slowapi's code]; the sandbox names
+    every window it enforces.
+    """
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.startswith("/_sandbox/") or limiter.acquire(request.remote or "") is None:
+            return await handler(request)
+        limits = "; ".join(f"{count} per {window:g} second" for count, window in limiter.limits)
+        return web.json_response({"error": f"Rate limit exceeded: {limits}"}, status=429)
+
+    return middleware
+
+
 def stac_fallback(status: int, _: web.Request) -> web.Response:
     """FastAPI's bodies for routing errors; stac-fastapi's for unexpected failures."""
     if status == 404:
@@ -91,8 +113,11 @@ class StacApi:
         download_url: str,
         discovery_url: str,
         size: Callable[[str], int],
+        bulk: BulkArchive | None = None,
     ) -> None:
         self.products = products
+        self.bulk = bulk
+        """Generated items served with the hand-made ones (``ProviderOptions.bulk_items``)."""
         self.by_collection: dict[str, dict[str, Product]] = {cid: {} for cid in COLLECTION_IDS}
         for product in products:
             self.by_collection.setdefault(product.collection, {})[product.id] = product
@@ -100,6 +125,13 @@ class StacApi:
         self.download_url = download_url
         self.discovery_url = discovery_url
         self.size = size
+
+    def find(self, collection: str, item_id: str) -> Product | None:
+        """The product ``item_id`` of ``collection``, or ``None``."""
+        product = self.by_collection.get(collection, {}).get(item_id)
+        if product is None and self.bulk is not None and collection == self.bulk.collection:
+            product = self.bulk.find(item_id)
+        return product
 
     def item(self, product: Product) -> dict[str, Any]:
         """The Item payload of ``product``."""
@@ -110,6 +142,13 @@ class StacApi:
             discovery_url=self.discovery_url,
             size=self.size,
         )
+
+    def _feature(self, hit: Hit) -> Any:
+        """A search result as JSON: a payload, or a generated item's pre-rendered bytes."""
+        if isinstance(hit, BulkItem) and self.bulk is not None:
+            return orjson.Fragment(self.bulk.render(hit.index, self.item))
+        assert isinstance(hit, Product)
+        return self.item(hit)
 
     def _json(self, body: Any, content_type: str = "application/json") -> web.Response:
         return web.Response(body=orjson.dumps(body), content_type=content_type)
@@ -196,7 +235,7 @@ class StacApi:
         cid, iid = request.match_info["collection_id"], request.match_info["item_id"]
         if cid not in self.by_collection:
             return stac_error(404, "NotFoundError", f"Collection {cid} not found")
-        product = self.by_collection[cid].get(iid)
+        product = self.find(cid, iid)
         if product is None:
             return stac_error(
                 404, "NotFoundError", f"Item {iid} does not exist inside Collection {cid}"
@@ -257,7 +296,8 @@ class StacApi:
             # terra-stac-api: a collection the caller may not read (or that does not exist)
             return self._refuse_collections(request, search)
         try:
-            page, matched, token = execute(self.products, search)
+            sources = () if self.bulk is None else (self.bulk,)
+            page, matched, token = execute(self.products, search, sources)
         except SearchError as exc:
             return web.json_response(exc.body, status=exc.status)
         self_href = f"{self.stac_url}{request.rel_url}"
@@ -278,7 +318,7 @@ class StacApi:
             links.append({"rel": "parent", "type": "application/json", "href": href})
         payload = {
             "type": "FeatureCollection",
-            "features": [self.item(p) for p in page],
+            "features": [self._feature(hit) for hit in page],
             "links": links,
             "numberReturned": len(page),
             "numberMatched": matched,
