@@ -1,4 +1,4 @@
-"""``catalogs/living-earth.toml`` against the sandbox: every layer the Living Earth workflow needs."""
+"""catalogs/living-earth.toml against the sandbox: every layer the Living Earth workflow needs."""
 
 from __future__ import annotations
 
