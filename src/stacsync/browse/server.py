@@ -35,6 +35,7 @@ from typing import Self
 
 from aiohttp import web
 
+from stacsync.background import in_background
 from stacsync.browse.files import ServedFile, lookup
 from stacsync.browse.projections import EPSG_LOOKUP_SHIM, PROJ4_ROUTE, proj4_definition
 from stacsync.browse.stac_browser import StacBrowserBuild
@@ -317,33 +318,5 @@ def running_browse(options: BrowseOptions) -> Iterator[BrowseServer]:
 
     Raises ``OSError`` (e.g. the port is taken) before yielding if it cannot start.
     """
-    server = BrowseServer(options)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    failure: list[BaseException] = []
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(server.start())
-        except BaseException as exc:
-            failure.append(exc)
-            ready.set()
-            return
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(server.stop())
-
-    thread = threading.Thread(target=serve, name="stacsync-browse", daemon=True)
-    thread.start()
-    ready.wait()
-    if failure:
-        thread.join()
-        loop.close()
-        raise failure[0]
-    try:
+    with in_background(BrowseServer(options), "stacsync-browse") as server:
         yield server
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join()
-        loop.close()

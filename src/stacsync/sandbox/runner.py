@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import shutil
 import socket
 import tempfile
-import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +14,7 @@ from typing import Any, Self, cast
 
 from aiohttp import web
 
+from stacsync.background import in_background
 from stacsync.sandbox.clock import SandboxClock
 from stacsync.sandbox.emulator import Emulator, EmulatorFactory, ProviderContext
 from stacsync.sandbox.options import SandboxOptions
@@ -161,33 +160,5 @@ class Sandbox:
 @contextmanager
 def running_sandbox(options: SandboxOptions | None = None) -> Iterator[Sandbox]:
     """Run a sandbox on its own event loop in a background thread for the ``with`` block."""
-    sandbox = Sandbox(options)
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    failure: list[BaseException] = []
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            loop.run_until_complete(sandbox.start())
-        except BaseException as exc:
-            failure.append(exc)
-            ready.set()
-            return
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(sandbox.stop())
-
-    thread = threading.Thread(target=serve, name="stacsync-sandbox", daemon=True)
-    thread.start()
-    ready.wait()
-    if failure:
-        thread.join()
-        loop.close()
-        raise failure[0]
-    try:
+    with in_background(Sandbox(options), "stacsync-sandbox") as sandbox:
         yield sandbox
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join()
-        loop.close()
