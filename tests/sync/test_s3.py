@@ -34,19 +34,23 @@ from tests.sync.helpers import (
 )
 
 
-@pytest.fixture
-def backbone(stacsync_sandbox_factory):
-    sb = stacsync_sandbox_factory(providers=("backbone",))
+def s3_client(sb) -> Any:
+    """boto3 on the sandbox's Backbone bucket host (moto), with its credentials."""
     info = sb.describe()["backbone"]
     creds = info["credentials"]
-    client = boto3.client(
+    return boto3.client(
         "s3",
         endpoint_url=info["endpoints"]["s3"],
         aws_access_key_id=creds["s3_access_key_id"],
         aws_secret_access_key=creds["s3_secret_access_key"],
         region_name=creds["s3_region"],
     )
-    return sb, client
+
+
+@pytest.fixture
+def backbone(stacsync_sandbox_factory):
+    sb = stacsync_sandbox_factory(providers=("backbone",))
+    return sb, s3_client(sb)
 
 
 def _item(keys: dict[str, str]) -> dict:
@@ -178,15 +182,8 @@ class Store:
 @pytest.fixture
 def store(stacsync_sandbox_factory) -> Iterator[Store]:
     sb = stacsync_sandbox_factory(providers=("terrascope", "backbone"))
-    info = sb.describe()["backbone"]
-    creds = info["credentials"]
-    client = boto3.client(
-        "s3",
-        endpoint_url=info["endpoints"]["s3"],
-        aws_access_key_id=creds["s3_access_key_id"],
-        aws_secret_access_key=creds["s3_secret_access_key"],
-        region_name=creds["s3_region"],
-    )
+    creds = sb.describe()["backbone"]["credentials"]
+    client = s3_client(sb)
     bucket = f"cogs-{uuid.uuid4().hex[:12]}"
     region = {"LocationConstraint": creds["s3_region"]}
     client.create_bucket(Bucket=bucket, CreateBucketConfiguration=region)
