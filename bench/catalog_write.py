@@ -4,12 +4,18 @@ Baseline: pystac used the fast way (catalogue and collection self hrefs set befo
 added, no normalize_hrefs, ``save(SELF_CONTAINED)``). Each side runs in its own process so
 peak memory (ru_maxrss) is measured separately. Prints one JSON line.
 
+Two floors put the figures in perspective: the file system work alone, done by a tight loop
+of the same system calls on the same number of threads with no per-item Python beyond the
+calls (``floor_s``: mkdir + unnamed file + write + link per new item; ``floor_replace_s``:
+read + temporary file + write + rename per changed item, on the stacsync catalogue).
+
     python bench/catalog_write.py --n 100000 --changed 1000
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import hashlib
 import json
 import os
@@ -19,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,8 +160,101 @@ def run_pystac(root: Path, n: int) -> float:
     return time.perf_counter() - start
 
 
+def _on_threads(n: int, one: Callable[[int], None]) -> float:
+    """Run ``one(i)`` for i < n in chunks on the store's writer threads; seconds taken."""
+    from stacsync.catalog.writer import CHUNK_ITEMS, WRITE_THREADS
+
+    def chunk(start: int) -> None:
+        for i in range(start, min(n, start + CHUNK_ITEMS)):
+            one(i)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(WRITE_THREADS) as pool:
+        list(pool.map(chunk, range(0, n, CHUNK_ITEMS)))
+    return time.perf_counter() - start
+
+
+def run_floor(root: Path, n: int) -> float:
+    """The file system work of writing n new item files, and nothing else."""
+    from stacsync.catalog.encoding import dumps
+
+    blob = dumps(make_item(n // 2))
+    folder = root / COLLECTION
+    folder.mkdir(parents=True)
+    proc_fd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+    base = f"{folder}/"
+    tmpfile = getattr(os, "O_TMPFILE", 0)
+
+    def one(i: int) -> None:
+        name = f"tile-{i:07d}"
+        os.mkdir(base + name)  # noqa: PTH102 (the floor is raw system calls)
+        fd = os.open(base + name, tmpfile | os.O_WRONLY, 0o644)
+        os.write(fd, blob)
+        os.link(str(fd), f"{base}{name}/{name}.json", src_dir_fd=proc_fd)
+        os.close(fd)
+
+    def one_portable(i: int) -> None:
+        name = f"tile-{i:07d}"
+        os.mkdir(base + name)  # noqa: PTH102
+        tmp = f"{base}{name}/.{name}.json.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        os.write(fd, blob)
+        os.close(fd)
+        os.replace(tmp, f"{base}{name}/{name}.json")  # noqa: PTH105
+
+    try:
+        one(n)
+    except OSError as exc:  # no unnamed files here: the portable sequence is the floor
+        if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
+            raise
+        return _on_threads(n, one_portable)
+    return _on_threads(n, one)
+
+
+def run_floor_replace(root: Path, n: int, changed: int) -> float:
+    """The file system work of replacing ``changed`` item files, and nothing else."""
+    from stacsync.catalog.encoding import dumps
+
+    rng = random.Random(11)
+    ids = [make_item(i)["id"] for i in rng.sample(range(n), changed)]
+    blob = dumps(make_item(0, revision=2))
+
+    def one(i: int) -> None:
+        path = f"{root}/{COLLECTION}/{ids[i]}/{ids[i]}.json"
+        fd = os.open(path, os.O_RDONLY)
+        while os.read(fd, 1 << 16):
+            pass
+        os.close(fd)
+        tmp = f"{root}/{COLLECTION}/{ids[i]}/.{ids[i]}.json.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.write(fd, blob)
+        os.close(fd)
+        os.replace(tmp, path)  # noqa: PTH105
+
+    return _on_threads(changed, one)
+
+
+def settle_disk(limit: float = 60.0) -> None:
+    """Flush dirty pages, then wait (up to ``limit`` s) until the disk has been idle for a
+    while (Linux pressure stall information: under 1 % of the last 10 s stalled on I/O)."""
+    os.sync()
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            some = Path("/proc/pressure/io").read_text().split()
+        except OSError:
+            return  # no pressure information here
+        if float(some[1].removeprefix("avg10=")) < 1.0:
+            return
+        time.sleep(1.0)
+
+
 def child(phase: str, root: Path, n: int, changed: int) -> dict[str, Any]:
-    """Run a phase in a subprocess; return its timing and peak RSS."""
+    """Run a phase in a subprocess; return its timing and peak RSS.
+
+    Each phase starts on a quiet disk (untimed): no phase pays for another's write-back.
+    """
+    settle_disk()
     cmd = [sys.executable, __file__, "--phase", phase, "--root", str(root), "--n", str(n)]
     cmd += ["--changed", str(changed)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE)
@@ -172,24 +273,31 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=100_000)
     parser.add_argument("--changed", type=int, default=1000)
-    parser.add_argument("--phase", choices=["stacsync", "reupsert", "pystac"])
+    parser.add_argument(
+        "--phase", choices=["stacsync", "reupsert", "pystac", "floor", "floor-replace"]
+    )
     parser.add_argument("--root", type=Path)
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     if args.phase:
-        runner = {"stacsync": run_stacsync, "pystac": run_pystac}.get(args.phase)
-        seconds = (
-            run_reupsert(args.root, args.n, args.changed)
-            if args.phase == "reupsert"
-            else runner(args.root, args.n)  # type: ignore[misc]
-        )
-        print(json.dumps({"seconds": seconds}))
+        runners: dict[str, Callable[[], float]] = {
+            "stacsync": lambda: run_stacsync(args.root, args.n),
+            "reupsert": lambda: run_reupsert(args.root, args.n, args.changed),
+            "pystac": lambda: run_pystac(args.root, args.n),
+            "floor": lambda: run_floor(args.root, args.n),
+            "floor-replace": lambda: run_floor_replace(args.root, args.n, args.changed),
+        }
+        print(json.dumps({"seconds": runners[args.phase]()}))
         return
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp(prefix="stacsync-bench-", dir=args.workdir))
     try:
         ours = child("stacsync", work / "stacsync", args.n, args.changed)
         again = child("reupsert", work / "stacsync", args.n, args.changed)
         theirs = child("pystac", work / "pystac", args.n, args.changed)
+        floor = child("floor", work / "floor", args.n, args.changed)
+        floor_replace = child("floor-replace", work / "stacsync", args.n, args.changed)
+        load_after = os.getloadavg()[0]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(
@@ -206,6 +314,13 @@ def main() -> None:
                 "stacsync_peak_mb": ours["peak_mb"],
                 "reupsert_peak_mb": again["peak_mb"],
                 "pystac_peak_mb": theirs["peak_mb"],
+                "floor_s": round(floor["seconds"], 3),
+                "stacsync_over_floor": round(ours["seconds"] / floor["seconds"], 2),
+                "floor_replace_s": round(floor_replace["seconds"], 3),
+                "reupsert_over_floor_replace": round(
+                    again["seconds"] / floor_replace["seconds"], 2
+                ),
+                "load_1min": [round(load_before, 2), round(load_after, 2)],
                 "python": sys.version.split()[0],
                 "cpus": os.cpu_count(),
             }

@@ -124,3 +124,33 @@ def test_paths_and_hrefs() -> None:
 def test_c1_control_characters_are_refused() -> None:
     with pytest.raises(InvalidIdError):
         check_id("item", "a\x9bb")
+
+
+def _allowed_by_the_rules(value: str) -> bool:
+    """The rules of check_id written out character by character, for ASCII ids."""
+    if not value or len(value) > MAX_ID_BYTES or value[0] == "." or value != value.strip():
+        return False
+    return all(c not in "/\\" and 0x20 <= ord(c) < 0x7F for c in value)
+
+
+@pytest.mark.parametrize("where", ["start", "middle", "end", "alone"])
+def test_every_ascii_character_in_every_position(where: str) -> None:
+    for code in range(128):
+        c = chr(code)
+        value = {"start": f"{c}ab", "middle": f"a{c}b", "end": f"ab{c}", "alone": c}[where]
+        if _allowed_by_the_rules(value):
+            assert check_id("item", value) == value, repr(value)
+        else:
+            with pytest.raises(InvalidIdError):
+                check_id("item", value)
+
+
+@pytest.mark.parametrize("size", [MAX_ID_BYTES - 1, MAX_ID_BYTES, MAX_ID_BYTES + 1])
+@pytest.mark.parametrize("tail", ["x", "é", " "])
+def test_length_limit_at_the_boundary(size: int, tail: str) -> None:
+    value = "x" * (size - len(tail.encode())) + tail
+    if size <= MAX_ID_BYTES and tail != " ":
+        assert check_id("item", value) == value
+    else:
+        with pytest.raises(InvalidIdError):
+            check_id("item", value)

@@ -17,8 +17,9 @@ from typing import Any
 import pystac
 import pytest
 
+from stacsync import atomic
 from stacsync.atomic import TEMP_SUFFIX, temp_path, write_atomic
-from stacsync.catalog import CatalogInfo, CatalogStore, UpsertReport
+from stacsync.catalog import CatalogInfo, CatalogStore, UpsertReport, writer
 from stacsync.errors import CatalogError, CatalogLockedError, CorruptCatalogError, InvalidIdError
 
 PROJ = "https://stac-extensions.github.io/projection/v2.0.0/schema.json"
@@ -150,6 +151,30 @@ def item_file(root: Path, iid: str, cid: str = CID) -> Path:
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     return tmp_path / "catalogue"
+
+
+@pytest.fixture(autouse=True, params=["unnamed-files", "temporary-files", "child-processes"])
+def write_mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs three ways: new files written as unnamed files (O_TMPFILE, Linux);
+    with the portable fallback (a temporary file renamed into place), forced by hiding
+    O_TMPFILE; and with item files written by child processes from the first chunk on."""
+    mode = str(request.param)
+    if mode == "temporary-files":
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    elif mode == "child-processes":
+        monkeypatch.setattr(writer, "CHUNK_ITEMS", 2)
+        monkeypatch.setattr(writer, "PROCESS_THRESHOLD", 0)
+        monkeypatch.setattr(writer, "default_processes", lambda: 2)
+    elif not atomic.unnamed_files_available():
+        pytest.skip("no unnamed files (O_TMPFILE) on this system")
+    return mode
+
+
+@pytest.fixture
+def in_process_writes(write_mode: str) -> None:
+    """For tests that patch os functions: item files must be written by this process."""
+    if write_mode == "child-processes":
+        pytest.skip("item files are written by child processes, out of the patch's reach")
 
 
 # -- layout and links ------------------------------------------------------------------
@@ -489,21 +514,30 @@ class Crash(OSError):
 
 
 def crash_once(monkeypatch: pytest.MonkeyPatch, target: Path) -> list[str]:
-    """Make os.replace fail (as if the process died) for the first replace onto ``target``."""
-    real = os.replace
+    """Make the first publication of ``target`` fail, as if the process died just before it.
+
+    A file is published by ``os.replace`` of its temporary file or, when it is new, by
+    ``os.link`` of an unnamed file; returns the source of the failed call.
+    """
     calls: list[str] = []
 
-    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        if os.fspath(dst) == os.fspath(target) and not calls:
-            calls.append(os.fspath(src))
-            raise Crash("simulated crash between temp write and replace")
-        real(src, dst, *args, **kwargs)
+    def failing(real: Any) -> Any:
+        def publish(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+            if os.fspath(dst) == os.fspath(target) and not calls:
+                calls.append(os.fspath(src))
+                raise Crash("simulated crash just before the file gets its name")
+            real(src, dst, *args, **kwargs)
 
-    monkeypatch.setattr(os, "replace", replace)
+        return publish
+
+    monkeypatch.setattr(os, "replace", failing(os.replace))
+    monkeypatch.setattr(os, "link", failing(os.link))
     return calls
 
 
-def test_crash_before_replace_keeps_old_item(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_before_replace_keeps_old_item(
+    root: Path, monkeypatch: pytest.MonkeyPatch, in_process_writes: None
+) -> None:
     build(root, three_items())
     target = item_file(root, "item-1")
     old = target.read_bytes()
@@ -570,7 +604,7 @@ def test_crash_writing_root_keeps_old_root(root: Path, monkeypatch: pytest.Monke
 
 
 def test_failed_new_item_is_not_linked_by_the_next_upsert(
-    root: Path, monkeypatch: pytest.MonkeyPatch
+    root: Path, monkeypatch: pytest.MonkeyPatch, in_process_writes: None
 ) -> None:
     build(root, three_items())
     ghost = make_item("ghost", x=90.0)
@@ -606,6 +640,117 @@ def test_leftover_temp_file_is_harmless_and_replaced(root: Path) -> None:
     assert not leftover.exists()
     assert not root_leftover.exists()
     assert temps(root) == []
+
+
+def test_item_folder_left_by_a_crash_is_filled_next_time(
+    root: Path, monkeypatch: pytest.MonkeyPatch, in_process_writes: None
+) -> None:
+    build(root, three_items())
+    late = make_item("late", x=5.0)
+    with monkeypatch.context() as patch:
+        crash_once(patch, item_file(root, "late"))
+        with CatalogStore.open(root) as store, pytest.raises(Crash):
+            store.upsert_items([late])
+    assert item_file(root, "late").parent.is_dir()
+    assert list(item_file(root, "late").parent.iterdir()) == []
+    with CatalogStore.open(root) as store:
+        report = store.upsert_items([late])
+    assert (report.created, report.files_written[0]) == (1, item_file(root, "late"))
+    assert read(item_file(root, "late"))["bbox"] == [5.0, 50.0, 6.0, 51.0]
+    assert temps(root) == []
+
+
+def test_stale_temporary_in_an_unlinked_folder_is_replaced(root: Path) -> None:
+    build(root, three_items())
+    folder = item_file(root, "new").parent
+    folder.mkdir()
+    Path(temp_path(item_file(root, "new"))).write_bytes(b'{"half')
+    with CatalogStore.open(root) as store:
+        report = store.upsert_items([make_item("new")])
+    assert report.created == 1
+    assert read(item_file(root, "new"))["id"] == "new"
+    assert sorted(p.name for p in folder.iterdir()) == ["new.json"]
+
+
+def spy_file_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Record reads (os.open read-only), publications (os.link, os.replace) and os.fsync."""
+    log: list[tuple[str, str]] = []
+    real_open, real_link, real_replace, real_fsync = os.open, os.link, os.replace, os.fsync
+
+    def open_(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+        if flags & os.O_ACCMODE == os.O_RDONLY:
+            log.append(("read", os.fspath(path)))
+        return real_open(path, flags, *args, **kwargs)
+
+    def link(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        real_link(src, dst, *args, **kwargs)
+        log.append(("publish", os.fspath(dst)))
+
+    def replace(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        real_replace(src, dst, *args, **kwargs)
+        log.append(("publish", os.fspath(dst)))
+
+    def fsync(fd: int) -> None:
+        log.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "open", open_)
+    monkeypatch.setattr(os, "link", link)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(os, "fsync", fsync)
+    return log
+
+
+def test_a_new_catalogue_reads_no_item_file(
+    root: Path, monkeypatch: pytest.MonkeyPatch, write_mode: str, in_process_writes: None
+) -> None:
+    log = spy_file_calls(monkeypatch)
+    links: list[str] = []
+    spied_link = os.link
+
+    def link(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
+        spied_link(src, dst, *args, **kwargs)
+        links.append(os.fspath(dst))
+
+    monkeypatch.setattr(os, "link", link)
+    build(root, [make_item(f"n{i:03d}", x=i * 0.1) for i in range(200)])
+    item_paths = {str(item_file(root, f"n{i:03d}")) for i in range(200)}
+    assert not [path for what, path in log if what == "read" and path in item_paths]
+    published = [path for what, path in log if what == "publish" and path in item_paths]
+    assert sorted(published) == sorted(item_paths)  # each item file once
+    if write_mode == "unnamed-files":
+        assert sorted(links) == sorted(item_paths)  # linked in place, never renamed
+    else:
+        assert links == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="fsync'ed files named via /proc")
+def test_durable_items_reach_the_disk_before_the_collection_links_them(
+    root: Path, monkeypatch: pytest.MonkeyPatch, in_process_writes: None
+) -> None:
+    with CatalogStore.open(root, create=INFO, durable=True) as store:
+        store.upsert_collection(make_collection())
+        log = spy_file_calls(monkeypatch)
+        store.upsert_items([make_item(f"d{i}", x=i) for i in range(40)])
+    collection = str(coll_file(root))
+    folder = str(coll_file(root).parent)
+    position = {event: n for n, event in enumerate(log)}  # last occurrence of each event
+    linked = position[("publish", collection)]
+    assert ("fsync", temp_path(collection)) in position
+    assert position[("fsync", temp_path(collection))] < linked < position[("fsync", folder)]
+    first_folder_sync = log.index(("fsync", folder))
+    assert first_folder_sync < linked  # the new item folders' entries
+    for i in range(40):
+        path = str(item_file(root, f"d{i}"))
+        published = log.index(("publish", path))
+        data_synced = [
+            n
+            for n, (what, name) in enumerate(log[:published])
+            if what == "fsync"
+            and (name == temp_path(path) or name.startswith(f"{Path(path).parent}/#"))
+        ]
+        assert data_synced, f"{path}: data not flushed before it got its name"
+        assert published < log.index(("fsync", str(Path(path).parent))) < first_folder_sync
 
 
 def test_write_atomic_creates_folders_and_replaces(tmp_path: Path) -> None:

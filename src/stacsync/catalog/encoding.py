@@ -9,12 +9,12 @@ import orjson
 
 from stacsync.errors import CorruptCatalogError
 
-_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS
+_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
 
 def dumps(obj: object) -> bytes:
     """The canonical bytes of a catalogue object."""
-    return orjson.dumps(obj, option=_OPTIONS) + b"\n"
+    return orjson.dumps(obj, option=_OPTIONS)
 
 
 def loads(data: bytes, path: Path) -> dict[str, Any]:

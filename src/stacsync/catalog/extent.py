@@ -37,8 +37,11 @@ class Footprint:
             half = len(raw) // 2
             bbox = (float(raw[0]), float(raw[1]), float(raw[half]), float(raw[half + 1]))
         props = item.get("properties") or {}
-        start = _instant(props.get("start_datetime")) or _instant(props.get("datetime"))
-        end = _instant(props.get("end_datetime")) or _instant(props.get("datetime"))
+        start = _instant(props.get("start_datetime"))
+        end = _instant(props.get("end_datetime"))
+        if start is None or end is None:
+            single = _instant(props.get("datetime"))
+            start, end = start or single, end or single
         return cls(bbox, start, end)
 
 

@@ -23,6 +23,7 @@ MAX_ID_BYTES = 200
 """Longest id in UTF-8 bytes: the item file name adds ``.json`` and must stay under 255."""
 
 _FORBIDDEN = frozenset("/\\\x00")
+_ASCII_BAD_START = frozenset(". ")
 
 
 def check_id(kind: str, value: object) -> str:
@@ -32,6 +33,17 @@ def check_id(kind: str, value: object) -> str:
     files, and the store's temporary names), path separators, NUL and other control
     characters (C0 and C1), and ids longer than :data:`MAX_ID_BYTES` UTF-8 bytes.
     """
+    if (  # the common case, printable ASCII, settled by string methods implemented in C
+        isinstance(value, str)
+        and 0 < len(value) <= MAX_ID_BYTES
+        and value.isascii()
+        and value.isprintable()  # ASCII and printable: no control characters
+        and value[0] not in _ASCII_BAD_START
+        and value[-1] != " "
+        and "/" not in value
+        and "\\" not in value
+    ):
+        return value
     if not isinstance(value, str):
         raise InvalidIdError(kind, repr(value), "ids must be strings")
     if not value:

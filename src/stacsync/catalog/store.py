@@ -10,9 +10,7 @@ an item file that no collection links to, which the next upsert adopts.
 from __future__ import annotations
 
 import os
-from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Iterator, Mapping, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -20,20 +18,23 @@ from typing import Any
 
 import pystac
 
-from stacsync.atomic import read_if_exists, write_atomic
+from stacsync.atomic import read_if_exists, sync_directory, write_atomic
 from stacsync.catalog import encoding, layout
 from stacsync.catalog.extent import ExtentAccumulator, Footprint
 from stacsync.catalog.lock import DEFAULT_LOCK_TIMEOUT, CatalogLock
+from stacsync.catalog.writer import ItemOutcome, ItemWrite, ItemWriter
 from stacsync.errors import CatalogError, CorruptCatalogError
 
 STAC_VERSION = "1.1.0"
 JSON = "application/json"
 GEOJSON = "application/geo+json"
 STRUCTURAL_RELS = frozenset({"self", "root", "parent", "child", "item", "collection"})
-WRITE_THREADS = 4
-"""File syscalls release the GIL: a few threads overlap mkdir/open/replace latencies."""
-MAX_PENDING_WRITES = 512
-"""Bound on queued item writes, so memory stays flat however many items are upserted."""
+_ITEM_LINKS = (
+    {"rel": "root", "href": f"../../{layout.CATALOG_FILE}", "type": JSON},
+    {"rel": "parent", "href": f"../{layout.COLLECTION_FILE}", "type": JSON},
+    {"rel": "collection", "href": f"../{layout.COLLECTION_FILE}", "type": JSON},
+)
+"""The structural links of every item (shared, never mutated: they are only serialised)."""
 
 ItemLike = pystac.Item | Mapping[str, Any]
 CollectionLike = pystac.Collection | Mapping[str, Any]
@@ -63,25 +64,6 @@ class UpsertReport:
         return bool(self.files_written)
 
 
-def _sync_file(path: str, blob: bytes, durable: bool) -> tuple[bool, bytes | None]:
-    """Write ``blob`` to ``path`` unless it already holds exactly that; return (written, old)."""
-    old = read_if_exists(path)
-    if old == blob:
-        return False, None
-    write_atomic(path, blob, durable=durable)
-    return True, old
-
-
-@dataclass(frozen=True, slots=True)
-class _PendingItem:
-    collection: str
-    item: str
-    path: str
-    known: bool
-    footprint: Footprint
-    future: Future[tuple[bool, bytes | None]]
-
-
 @dataclass(kw_only=True)
 class _Collection:
     meta: dict[str, Any]
@@ -89,6 +71,22 @@ class _Collection:
     item_ids: set[str]
     extent: ExtentAccumulator
     extent_stale: bool = False
+    saved_item_count: int = -1
+    """How many items the collection file links (as last read or written)."""
+    saved_extent: Any = None
+    """The extent in the collection file (as last read or written)."""
+
+    def extent_to_store(self) -> Any:
+        """The extent the collection file should hold."""
+        return self.extent.as_stac() if self.item_ids else self.meta.get("extent")
+
+    def needs_writing(self) -> bool:
+        """Whether items or the extent changed since the file was last read or written."""
+        return (
+            self.extent_stale
+            or len(self.item_ids) != self.saved_item_count
+            or self.extent_to_store() != self.saved_extent
+        )
 
 
 def _plain(obj: Mapping[str, Any] | pystac.STACObject) -> dict[str, Any]:
@@ -122,6 +120,7 @@ class CatalogStore:
     ) -> None:
         self.root = Path(root)
         self._root_str = os.fspath(self.root)
+        self._root_prefix = os.path.join(self._root_str, "")  # noqa: PTH118 (hot path)
         self._create = create
         self._durable = durable
         self._lock = CatalogLock(self.root, timeout=lock_timeout)
@@ -210,82 +209,71 @@ class CatalogStore:
         """Add new items and rewrite changed ones; unchanged item files are not touched."""
         report = UpsertReport()
         touched: set[str] = set()
-        pending: deque[_PendingItem] = deque()
-        in_flight: dict[tuple[str, str], _PendingItem] = {}
-        with ThreadPoolExecutor(WRITE_THREADS, thread_name_prefix="stacsync-write") as pool:
-            try:
+        try:
+            expected = len(items) if isinstance(items, Sized) else None
+            with ItemWriter(durable=self._durable, expected_items=expected) as writer:
                 for item in items:
-                    data = _plain(item)
-                    cid = data.get("collection")
-                    iid = layout.check_id("item", data.get("id"))
-                    if not isinstance(cid, str) or cid not in self._child_ids():
-                        raise CatalogError(
-                            f"item {iid!r} belongs to collection {cid!r}, which is not in the "
-                            "catalogue: upsert the collection first"
-                        )
-                    touched.add(cid)
-                    earlier = in_flight.get((cid, iid))
-                    if earlier is not None:  # the same item twice in one batch: last one wins
-                        earlier.future.result()
-                    entry = self._submit_item(pool, cid, iid, data)
-                    in_flight[(cid, iid)] = entry
-                    pending.append(entry)
-                    while len(pending) > MAX_PENDING_WRITES:
-                        self._settle(pending.popleft(), in_flight, report)
-                while pending:
-                    self._settle(pending.popleft(), in_flight, report)
-            except BaseException:
-                for entry in pending:  # let started writes finish; their errors are secondary
-                    entry.future.exception()
-                # The disk is the truth: forget the in-memory links and extents of this batch.
-                for cid in touched:
-                    self._collections.pop(cid, None)
-                raise
+                    for outcome in writer.add(self._prepare_item(item, touched)):
+                        self._settle(outcome, report)
+                for outcome in writer.finish():
+                    self._settle(outcome, report)
+        except BaseException:
+            # The disk is the truth: forget the in-memory links and extents of this batch.
+            for cid in touched:
+                self._collections.pop(cid, None)
+            raise
         for cid in sorted(touched):
-            self._write_collection(cid, self._collections[cid], report)
+            state = self._collections[cid]
+            if not state.needs_writing():
+                continue  # same links, same extent: the file is as it should be
+            if self._durable:  # new item folders are entries of the collection folder
+                sync_directory(os.path.join(self._root_str, cid))  # noqa: PTH118
+            self._write_collection(cid, state, report)
         return report
 
-    def _submit_item(
-        self, pool: ThreadPoolExecutor, cid: str, iid: str, data: dict[str, Any]
-    ) -> _PendingItem:
+    def _prepare_item(self, item: ItemLike, touched: set[str]) -> ItemWrite:
+        """Check an item, give it its links and bytes, and account for it in its collection."""
+        data = _plain(item)
+        cid = data.get("collection")
+        iid = layout.check_id("item", data.get("id"))
+        if not isinstance(cid, str) or (
+            cid not in self._collections and cid not in self._child_ids()
+        ):
+            raise CatalogError(
+                f"item {iid!r} belongs to collection {cid!r}, which is not in the "
+                "catalogue: upsert the collection first"
+            )
+        touched.add(cid)
         state = self._collection(cid)
-        data["links"] = [
-            {"rel": "root", "href": f"../../{layout.CATALOG_FILE}", "type": JSON},
-            {"rel": "parent", "href": f"../{layout.COLLECTION_FILE}", "type": JSON},
-            {"rel": "collection", "href": f"../{layout.COLLECTION_FILE}", "type": JSON},
-            *_other_links(data),
-        ]
+        others = _other_links(data)
+        data["links"] = [*_ITEM_LINKS, *others] if others else list(_ITEM_LINKS)
         data.setdefault("stac_version", STAC_VERSION)
-        path = os.path.join(self._root_str, cid, iid, f"{iid}.json")  # noqa: PTH118 (hot path)
         known = iid in state.item_ids
         state.item_ids.add(iid)
         footprint = Footprint.of(data)
         state.extent.add(footprint)
-        future = pool.submit(_sync_file, path, encoding.dumps(data), self._durable)
-        return _PendingItem(
-            collection=cid, item=iid, path=path, known=known, footprint=footprint, future=future
+        return ItemWrite(
+            collection=cid,
+            item=iid,
+            path=f"{self._root_prefix}{cid}/{iid}/{iid}.json",
+            blob=encoding.dumps(data),
+            known=known,
+            footprint=footprint,
         )
 
-    def _settle(
-        self,
-        entry: _PendingItem,
-        in_flight: dict[tuple[str, str], _PendingItem],
-        report: UpsertReport,
-    ) -> None:
-        if in_flight.get((entry.collection, entry.item)) is entry:
-            del in_flight[(entry.collection, entry.item)]
-        written, old = entry.future.result()
-        if not written:
+    def _settle(self, outcome: ItemOutcome, report: UpsertReport) -> None:
+        if not outcome.written:
             report.unchanged += 1
             return
+        entry = outcome.write
         report.files_written.append(Path(entry.path))
         if not entry.known:
             report.created += 1
             return
         report.updated += 1
-        if old is not None:
+        if outcome.old is not None:
             state = self._collections[entry.collection]
-            previous = Footprint.of(encoding.loads(old, Path(entry.path)))
+            previous = Footprint.of(encoding.loads(outcome.old, Path(entry.path)))
             if previous != entry.footprint and state.extent.touches(previous):
                 state.extent_stale = True
 
@@ -323,21 +311,31 @@ class CatalogStore:
             return self._collections[cid]
         if cid not in self._child_ids():
             raise CatalogError(f"collection {cid!r} is not in the catalogue at {self.root}")
-        path = layout.collection_path(self.root, cid)
-        data = encoding.read(path)
-        item_ids = set()
-        for link in data.get("links", []):
-            if link.get("rel") == "item":
+        data = encoding.read(layout.collection_path(self.root, cid))
+        item_ids: set[str] = set()
+        links: list[dict[str, Any]] = []
+        for link in data.get("links") or []:  # one pass: collections can link 100,000s of items
+            rel = link.get("rel")
+            if rel == "item":
                 parts = str(link.get("href", "")).removeprefix("./").split("/")
                 if len(parts) == 2:
                     item_ids.add(parts[0])
+            elif rel not in STRUCTURAL_RELS:
+                links.append(dict(link))
         meta = {k: v for k, v in data.items() if k != "links"}
         extent = (
             ExtentAccumulator.from_stac(meta.get("extent") or {})
             if item_ids
             else ExtentAccumulator()
         )
-        state = _Collection(meta=meta, links=_other_links(data), item_ids=item_ids, extent=extent)
+        state = _Collection(
+            meta=meta,
+            links=links,
+            item_ids=item_ids,
+            extent=extent,
+            saved_item_count=len(item_ids),
+            saved_extent=meta.get("extent"),
+        )
         self._collections[cid] = state
         return state
 
@@ -354,18 +352,20 @@ class CatalogStore:
             self._recompute_extent(cid, state)
         data = dict(state.meta)
         data.setdefault("stac_version", STAC_VERSION)
+        extent = state.extent_to_store()
         if state.item_ids:
-            data["extent"] = state.extent.as_stac()
+            data["extent"] = extent
         data["links"] = [
             {"rel": "root", "href": f"../{layout.CATALOG_FILE}", "type": JSON},
             {"rel": "parent", "href": f"../{layout.CATALOG_FILE}", "type": JSON},
             *state.links,
-            *(
+            *[
                 {"rel": "item", "href": layout.item_href(iid), "type": GEOJSON}
                 for iid in sorted(state.item_ids)
-            ),
+            ],
         ]
         self._write_if_changed(layout.collection_path(self.root, cid), data, report)
+        state.saved_item_count, state.saved_extent = len(state.item_ids), extent
 
     def _write_root(self, report: UpsertReport) -> None:
         data = {k: v for k, v in self._catalog.items() if k != "links"}
@@ -382,10 +382,7 @@ class CatalogStore:
 
     def _write_if_changed(self, path: Path, data: dict[str, Any], report: UpsertReport) -> None:
         blob = encoding.dumps(data)
-        try:
-            if path.read_bytes() == blob:
-                return
-        except FileNotFoundError:
-            pass
+        if read_if_exists(path) == blob:
+            return
         write_atomic(path, blob, durable=self._durable)
         report.files_written.append(path)
