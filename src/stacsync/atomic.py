@@ -134,12 +134,16 @@ def read_if_exists(path: StrPath) -> bytes | None:
     except (FileNotFoundError, NotADirectoryError):
         return None
     try:
-        chunks = []
+        wanted = os.fstat(fd).st_size + 1  # one read for the whole file, as it is now
+        first = os.read(fd, wanted)
+        if len(first) < wanted:  # a short read of a regular file: that was all of it
+            return first
+        chunks = [first]  # it grew since: read on to the end
         while chunk := os.read(fd, READ_CHUNK):
             chunks.append(chunk)
     finally:
         os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    return b"".join(chunks)
 
 
 def make_folders(folder: StrPath, *, durable: bool = False) -> None:

@@ -323,3 +323,18 @@ def test_read_if_exists(tmp_path: Path) -> None:
     assert read_if_exists(str(tmp_path / "big")) == big
     with pytest.raises(IsADirectoryError):
         read_if_exists(tmp_path)
+
+
+def test_read_if_exists_reads_on_when_the_file_grew(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = os.urandom(READ_CHUNK * 2 + 5)
+    (tmp_path / "growing").write_bytes(data)
+    real_fstat = os.fstat
+
+    class Smaller:  # the size the file had when it was opened, before it grew
+        def __init__(self, fd: int) -> None:
+            self.st_size = real_fstat(fd).st_size - READ_CHUNK - 3
+
+    monkeypatch.setattr(atomic.os, "fstat", Smaller)
+    assert read_if_exists(tmp_path / "growing") == data

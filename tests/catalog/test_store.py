@@ -120,13 +120,18 @@ def json_files(root: Path) -> list[Path]:
     return sorted(root.rglob("*.json"))
 
 
+def catalogue_files(root: Path) -> list[Path]:
+    """Every file of the catalogue, leaving out its state folder (machine-local caches)."""
+    state = root / ".stacsync"
+    return [p for p in sorted(root.rglob("*")) if p.is_file() and state not in p.parents]
+
+
 def signature(root: Path) -> dict[Path, tuple[int, int]]:
     """(inode, mtime_ns) of every file: a replaced file gets a new inode."""
     out = {}
-    for p in sorted(root.rglob("*")):
-        if p.is_file():
-            st = p.stat()
-            out[p] = (st.st_ino, st.st_mtime_ns)
+    for p in catalogue_files(root):
+        st = p.stat()
+        out[p] = (st.st_ino, st.st_mtime_ns)
     return out
 
 
@@ -473,11 +478,7 @@ def test_many_items_in_one_batch(root: Path) -> None:
 
 
 def tree(root: Path) -> dict[str, bytes]:
-    return {
-        p.relative_to(root).as_posix(): p.read_bytes()
-        for p in sorted(root.rglob("*"))
-        if p.is_file()
-    }
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in catalogue_files(root)}
 
 
 def test_builds_are_byte_identical_whatever_the_order(tmp_path: Path) -> None:

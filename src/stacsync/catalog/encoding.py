@@ -28,10 +28,14 @@ def loads(data: bytes, path: Path) -> dict[str, Any]:
     return obj
 
 
-def read(path: Path) -> dict[str, Any]:
-    """Read and parse a catalogue file."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a catalogue file, naming ``path`` if it cannot be read."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise CorruptCatalogError(path, f"cannot be read ({exc.strerror or exc})") from exc
-    return loads(data, path)
+
+
+def read(path: Path) -> dict[str, Any]:
+    """Read and parse a catalogue file."""
+    return loads(read_bytes(path), path)

@@ -19,6 +19,8 @@ from stacsync.errors import InvalidIdError
 
 CATALOG_FILE = "catalog.json"
 COLLECTION_FILE = "collection.json"
+STATE_DIR = ".stacsync"
+"""The catalogue's state folder (sync state, harvest ledger, indexes); not part of the STAC tree."""
 MAX_ID_BYTES = 200
 """Longest id in UTF-8 bytes: the item file name adds ``.json`` and must stay under 255."""
 

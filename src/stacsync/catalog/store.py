@@ -19,7 +19,7 @@ from typing import Any
 import pystac
 
 from stacsync.atomic import read_if_exists, sync_directory, write_atomic
-from stacsync.catalog import encoding, layout
+from stacsync.catalog import encoding, index, layout
 from stacsync.catalog.extent import ExtentAccumulator, Footprint
 from stacsync.catalog.lock import DEFAULT_LOCK_TIMEOUT, CatalogLock
 from stacsync.catalog.writer import ItemOutcome, ItemWrite, ItemWriter
@@ -66,7 +66,8 @@ class UpsertReport:
 
 @dataclass(kw_only=True)
 class _Collection:
-    meta: dict[str, Any]
+    meta: dict[str, Any] | None
+    """The collection's own fields; None until needed when it was opened from its index."""
     links: list[dict[str, Any]]
     item_ids: set[str]
     extent: ExtentAccumulator
@@ -75,10 +76,14 @@ class _Collection:
     """How many items the collection file links (as last read or written)."""
     saved_extent: Any = None
     """The extent in the collection file (as last read or written)."""
+    indexed: str | None = None
+    """The digest of the collection file its index describes."""
 
     def extent_to_store(self) -> Any:
         """The extent the collection file should hold."""
-        return self.extent.as_stac() if self.item_ids else self.meta.get("extent")
+        if self.item_ids:
+            return self.extent.as_stac()
+        return self.saved_extent if self.meta is None else self.meta.get("extent")
 
     def needs_writing(self) -> bool:
         """Whether items or the extent changed since the file was last read or written."""
@@ -311,7 +316,42 @@ class CatalogStore:
             return self._collections[cid]
         if cid not in self._child_ids():
             raise CatalogError(f"collection {cid!r} is not in the catalogue at {self.root}")
-        data = encoding.read(layout.collection_path(self.root, cid))
+        known = index.load(self.root, cid)
+        if known is not None:  # the collection file is as indexed: no need to parse it
+            state = _Collection(
+                meta=None,
+                links=[],
+                item_ids=known.item_ids,
+                extent=self._extent_of(known.item_ids, known.extent),
+                saved_item_count=len(known.item_ids),
+                saved_extent=known.extent,
+                indexed=known.digest,
+            )
+        else:
+            meta, links, item_ids, raw = self._parse_collection(cid)
+            state = _Collection(
+                meta=meta,
+                links=links,
+                item_ids=item_ids,
+                extent=self._extent_of(item_ids, meta.get("extent")),
+                saved_item_count=len(item_ids),
+                saved_extent=meta.get("extent"),
+            )
+            self._index(cid, state, raw)
+        self._collections[cid] = state
+        return state
+
+    @staticmethod
+    def _extent_of(item_ids: Sized, stored: Any) -> ExtentAccumulator:
+        return ExtentAccumulator.from_stac(stored or {}) if item_ids else ExtentAccumulator()
+
+    def _parse_collection(
+        self, cid: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], set[str], bytes]:
+        """A collection file's own fields, its non-structural links, its item ids, its bytes."""
+        path = layout.collection_path(self.root, cid)
+        raw = encoding.read_bytes(path)
+        data = encoding.loads(raw, path)
         item_ids: set[str] = set()
         links: list[dict[str, Any]] = []
         for link in data.get("links") or []:  # one pass: collections can link 100,000s of items
@@ -322,22 +362,14 @@ class CatalogStore:
                     item_ids.add(parts[0])
             elif rel not in STRUCTURAL_RELS:
                 links.append(dict(link))
-        meta = {k: v for k, v in data.items() if k != "links"}
-        extent = (
-            ExtentAccumulator.from_stac(meta.get("extent") or {})
-            if item_ids
-            else ExtentAccumulator()
-        )
-        state = _Collection(
-            meta=meta,
-            links=links,
-            item_ids=item_ids,
-            extent=extent,
-            saved_item_count=len(item_ids),
-            saved_extent=meta.get("extent"),
-        )
-        self._collections[cid] = state
-        return state
+        return {k: v for k, v in data.items() if k != "links"}, links, item_ids, raw
+
+    def _index(self, cid: str, state: _Collection, stored: bytes) -> None:
+        """Make the collection's index describe its file (``stored``), if it does not yet."""
+        sha256 = index.digest(stored)
+        if sha256 != state.indexed:
+            index.save(self.root, cid, sha256, state.item_ids, state.saved_extent)
+            state.indexed = sha256
 
     def _recompute_extent(self, cid: str, state: _Collection) -> None:
         extent = ExtentAccumulator()
@@ -350,6 +382,8 @@ class CatalogStore:
     def _write_collection(self, cid: str, state: _Collection, report: UpsertReport) -> None:
         if state.extent_stale:
             self._recompute_extent(cid, state)
+        if state.meta is None:  # opened from its index: now its own fields are needed
+            state.meta, state.links, _, _ = self._parse_collection(cid)
         data = dict(state.meta)
         data.setdefault("stac_version", STAC_VERSION)
         extent = state.extent_to_store()
@@ -364,8 +398,9 @@ class CatalogStore:
                 for iid in sorted(state.item_ids)
             ],
         ]
-        self._write_if_changed(layout.collection_path(self.root, cid), data, report)
+        stored = self._write_if_changed(layout.collection_path(self.root, cid), data, report)
         state.saved_item_count, state.saved_extent = len(state.item_ids), extent
+        self._index(cid, state, stored)
 
     def _write_root(self, report: UpsertReport) -> None:
         data = {k: v for k, v in self._catalog.items() if k != "links"}
@@ -380,9 +415,11 @@ class CatalogStore:
         self._catalog = data
         self._write_if_changed(layout.catalog_path(self.root), data, report)
 
-    def _write_if_changed(self, path: Path, data: dict[str, Any], report: UpsertReport) -> None:
+    def _write_if_changed(self, path: Path, data: dict[str, Any], report: UpsertReport) -> bytes:
+        """Write ``data`` to ``path`` unless it holds it already; returns the file's bytes."""
         blob = encoding.dumps(data)
         if read_if_exists(path) == blob:
-            return
+            return blob
         write_atomic(path, blob, durable=self._durable)
         report.files_written.append(path)
+        return blob

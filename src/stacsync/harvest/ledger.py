@@ -15,9 +15,9 @@ from typing import Any
 import orjson
 
 from stacsync.atomic import read_if_exists, write_atomic
+from stacsync.catalog.layout import STATE_DIR
 from stacsync.errors import CorruptCatalogError
 
-STATE_DIR = ".stacsync"
 LEDGER_FILE = "harvest.json"
 VERSION = 1
 

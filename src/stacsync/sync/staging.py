@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import obstore
 
+from stacsync.catalog.layout import STATE_DIR
 from stacsync.errors import ArchiveError, ConversionError, TransferError
 from stacsync.sync.destinations import LocalSink, StoreDestination
 from stacsync.sync.plan import AssetTask
@@ -41,7 +42,6 @@ from stacsync.sync.rasters import (
     is_zip,
     zip_has_rasters,
 )
-from stacsync.sync.state import STATE_DIR
 
 if TYPE_CHECKING:
     from stacsync.cog import Delivery

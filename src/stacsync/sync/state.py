@@ -20,9 +20,9 @@ from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 
+from stacsync.catalog.layout import STATE_DIR
 from stacsync.errors import CatalogError
 
-STATE_DIR = ".stacsync"
 STATE_FILE = "state.sqlite"
 SCHEMA_VERSION = 1
 
