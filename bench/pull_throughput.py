@@ -23,8 +23,11 @@ With ``--rounds R`` every tool runs R times, the order rotating each round, and 
 reported (with every run's seconds): on a shared machine a single run mostly measures which
 tool happened to run during a quiet moment.
 
-Prints one JSON line: seconds and MB/s per tool, peak RSS, and the ratio of stacsync's
-throughput to the best of aria2c and curl (target >= 0.9) and to stac-asset's (target >= 1).
+Prints one JSON line: seconds, MB/s and CPU seconds (user + system, over the same span as the
+seconds) per tool, peak RSS, and the ratio of stacsync's throughput to the best of aria2c and
+curl (target >= 0.9) and to stac-asset's (target >= 1). The sandbox shares the machine: where
+CPUs are few, a tool that spends more CPU per byte (stacsync hashes every byte, sha2-256, to
+write ``file:checksum``; the others hash nothing) leaves less of it to the server.
 
     python bench/pull_throughput.py --raster-size 3000 --files 100 --parallel 8 --rounds 3
 """
@@ -80,11 +83,16 @@ def child_pull(spec_path: str) -> None:
         for n, c in sandbox_configs(spec["describe"], base).items()
     }
     options = PullOptions(cog=False, concurrency=spec["parallel"])
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), os.times()
     report = asyncio.run(pull(Path(spec["root"]), configs, options))
-    elapsed = time.perf_counter() - started
+    elapsed, used = time.perf_counter() - started, os.times()
+    cpu_s = used.user - cpu.user + used.system - cpu.system
     rss = peak_rss_mb()
-    print(json.dumps({"seconds": elapsed, "ok": report.ok, "rss_mb": rss, **report.as_dict()}))
+    print(
+        json.dumps(
+            {"seconds": elapsed, "cpu_s": cpu_s, "ok": report.ok, "rss_mb": rss, **report.as_dict()}
+        )
+    )
 
 
 def peak_rss_mb() -> float:
@@ -143,12 +151,15 @@ def make_catalog(root: Path, items: list[dict[str, Any]]) -> None:
         store.upsert_items(items)
 
 
-def timed(command: list[str]) -> float | None:
+def timed(command: list[str]) -> dict[str, Any]:
+    """Seconds and CPU seconds (user + system) of a command, or nulls if it is missing."""
     if shutil.which(command[0]) is None:
-        return None
-    started = time.perf_counter()
+        return {"s": None, "cpu_s": None}
+    started, cpu = time.perf_counter(), os.times()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    used = os.times()
+    cpu_s = used.children_user - cpu.children_user + used.children_system - cpu.children_system
+    return {"s": time.perf_counter() - started, "cpu_s": cpu_s}
 
 
 def check_files(paths: list[Path], sizes: list[int], tool: str) -> None:
@@ -185,7 +196,7 @@ def stac_asset_python(given: str | None, venv: Path) -> Path:
 
 
 STAC_ASSET_RUN = """
-import asyncio, json, sys, time
+import asyncio, json, os, sys, time
 import importlib.metadata
 from pystac import ItemCollection
 from stac_asset import Config, download_item_collection
@@ -193,12 +204,14 @@ from stac_asset import Config, download_item_collection
 source, out, auth, parallel = sys.argv[1:]
 items = ItemCollection.from_file(source)
 config = Config(http_headers={"Authorization": "Basic " + auth})
-started = time.perf_counter()
+started, cpu = time.perf_counter(), os.times()
 asyncio.run(
     download_item_collection(items, out, config=config, max_concurrent_downloads=int(parallel))
 )
+used = os.times()
 print(json.dumps({
     "seconds": time.perf_counter() - started,
+    "cpu_s": used.user - cpu.user + used.system - cpu.system,
     "rss_mb": next(
         int(line.split()[1]) / 1024
         for line in open("/proc/self/status")
@@ -279,12 +292,17 @@ class Tools:
         names = [u.rsplit("/", 1)[-1] for u in self.urls]
         copies = [root / "bench" / f"item-{i:03d}" / n for i, n in enumerate(names)]
         check_files(copies, self.sizes, "stacsync")
-        return {"s": pulled["seconds"], "process_s": process, "rss_mb": pulled["rss_mb"]}
+        return {
+            "s": pulled["seconds"],
+            "cpu_s": pulled["cpu_s"],
+            "process_s": process,
+            "rss_mb": pulled["rss_mb"],
+        }
 
     def aria2c(self, work: Path) -> dict[str, Any]:
         listing = work / "aria.txt"
         listing.write_text("".join(f"{u}\n  out=f{i:03d}.tif\n" for i, u in enumerate(self.urls)))
-        seconds = timed(
+        measured = timed(
             [
                 "aria2c",
                 f"-j{self.parallel}",
@@ -303,16 +321,16 @@ class Tools:
             ]
         )
         check_files([work / f"f{i:03d}.tif" for i in range(len(self.urls))], self.sizes, "aria2c")
-        return {"s": seconds}
+        return measured
 
     def curl(self, work: Path) -> dict[str, Any]:
         command = ["curl", "-s", "-f", "-u", f"{self.user}:{self.password}", "--parallel"]
         command += ["--parallel-max", str(self.parallel)]
         for i, u in enumerate(self.urls):
             command += ["-o", str(work / f"f{i:03d}.tif"), u]
-        seconds = timed(command)
+        measured = timed(command)
         check_files([work / f"f{i:03d}.tif" for i in range(len(self.urls))], self.sizes, "curl")
-        return {"s": seconds}
+        return measured
 
     def stac_asset(self, work: Path) -> dict[str, Any]:
         assert self.sa_python is not None
@@ -347,9 +365,10 @@ def compare(
         return statistics.median(values) if values else None
 
     for tool in ("stacsync", "aria2c", "curl", "stac_asset"):
-        seconds = median(tool, "s")
+        seconds, cpu = median(tool, "s"), median(tool, "cpu_s")
         result[f"{tool}_s"] = round(seconds, 3) if seconds else None
         result[f"{tool}_mbps"] = round(total / seconds / 1e6, 1) if seconds else None
+        result[f"{tool}_cpu_s"] = round(cpu, 2) if cpu else None
     for tool in ("stacsync", "stac_asset"):
         process = median(tool, "process_s")
         rss = max((r["rss_mb"] for r in runs.get(tool, [])), default=None)

@@ -3,7 +3,7 @@
 The spec holds the catalogue root, the sandbox's ``describe()`` output and the pull options.
 Prints ``ready`` once everything is imported (so a test can kill it mid-pull), waits for a
 line on stdin when ``wait_for_go`` is set, then prints the report as one JSON line.
-``fsize_limit`` caps the size of files this process may write; ``pace`` slows each chunk.
+``fsize_limit`` caps the size of files this process may write; ``pace`` slows each batch.
 """
 
 from __future__ import annotations
@@ -23,17 +23,20 @@ FAST = {"max_attempts": 4, "backoff_base": 0.01, "backoff_cap": 0.05, "rate_limi
 
 
 def _slow_down(pace: float) -> None:
-    """Sleep ``pace`` seconds per received chunk, so that a kill lands mid-body."""
+    """Sleep ``pace`` seconds per ``chunk_size`` bytes received, so a kill lands mid-body."""
     from stacsync.sync.sources import HttpSource
 
-    original = HttpSource._chunks
+    original = HttpSource._batches
 
-    async def chunks(self, response):  # type: ignore[no-untyped-def]
-        async for chunk in original(self, response):
-            await asyncio.sleep(pace)
-            yield chunk
+    async def batches(self, response):  # type: ignore[no-untyped-def]
+        async for batch in original(self, response):  # as a slow link: chunk_size at a time
+            for piece in batch:
+                view = memoryview(piece)
+                for start in range(0, len(view), self.chunk_size):
+                    await asyncio.sleep(pace)
+                    yield [view[start : start + self.chunk_size]]
 
-    HttpSource._chunks = chunks  # type: ignore[method-assign]
+    HttpSource._batches = batches  # type: ignore[method-assign]
 
 
 def main(spec_path: str) -> int:

@@ -6,6 +6,7 @@ import asyncio
 import copy
 import errno
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -89,10 +90,12 @@ def test_disk_full_is_a_clean_error(tmp_path: Path, terrascope) -> None:
     with CatalogStore.open(root) as store:
         store.upsert_items([second])
 
-    def full(fd: int, data: bytes | memoryview) -> int:
-        if os.fstat(fd).st_size + len(data) > 50_000:
+    def full(fd: int, pieces: Sequence[bytes | memoryview]) -> int:
+        """A disk with room for 50,000 bytes: short writes until it is full, then ENOSPC."""
+        room = 50_000 - os.fstat(fd).st_size
+        if room <= 0:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-        return os.write(fd, data)
+        return os.write(fd, b"".join(pieces)[:room])
 
     dest = LocalDestination(root, root, writer=full)
     options = PullOptions(cog=False, chunk_size=8192)

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -29,8 +29,9 @@ from stacsync.atomic import sync_directory
 from stacsync.errors import ConfigError
 from stacsync.sync.plan import PART_SUFFIX
 
-Writer = Callable[[int, bytes | memoryview], int]
-"""``os.write``-like: writes some bytes to a file descriptor, returns how many."""
+Buffer = bytes | memoryview
+Writer = Callable[[int, Sequence[Buffer]], int]
+"""``os.writev``-like: writes some of the buffers' bytes to a file descriptor, returns how many."""
 HASH_CHUNK = 4 << 20
 OFFLOAD_BYTES = 256 << 10
 """Chunks at least this large are hashed and written in a worker thread (GIL released)."""
@@ -58,18 +59,26 @@ QUEUE_CHUNKS = 4
 ABORT_TIMEOUT = 30.0
 
 
+class Hasher(Protocol):
+    """Takes a file's bytes in order, as batches of pieces."""
+
+    def update(self, pieces: Sequence[Buffer]) -> None:
+        """Hash the bytes of ``pieces``, in order."""
+        ...
+
+
 class Sink(Protocol):
     """One file being written."""
 
     offset: int
     """Bytes already there (a resumed part); writing continues after them."""
 
-    async def hash_existing(self, hasher: Any) -> None:
+    async def hash_existing(self, hasher: Hasher) -> None:
         """Feed the bytes already there into ``hasher``."""
         ...
 
-    async def write(self, data: bytes | memoryview) -> None:
-        """Append ``data``."""
+    async def write(self, pieces: Sequence[Buffer]) -> None:
+        """Append the bytes of ``pieces``, in order."""
         ...
 
     async def restart(self) -> None:
@@ -143,22 +152,30 @@ class LocalSink:
             os.lseek(self._fd, self.offset, os.SEEK_SET)
         return self._fd
 
-    async def hash_existing(self, hasher: Any) -> None:
+    async def hash_existing(self, hasher: Hasher) -> None:
         """See :meth:`Sink.hash_existing`."""
         if self.offset:
             await asyncio.to_thread(_hash_file, self.part, self.offset, hasher)
 
-    async def write(self, data: bytes | memoryview) -> None:
-        """See :meth:`Sink.write`; large chunks are written off the event loop."""
+    async def write(self, pieces: Sequence[Buffer]) -> None:
+        """See :meth:`Sink.write`: one ``writev`` for all pieces; large batches off the loop."""
         fd = self._open()
-        if len(data) >= OFFLOAD_BYTES:
-            await asyncio.to_thread(self._write_all, fd, memoryview(data))
+        if sum(map(len, pieces)) >= OFFLOAD_BYTES:
+            await asyncio.to_thread(self._write_all, fd, pieces)
         else:
-            self._write_all(fd, memoryview(data))
+            self._write_all(fd, pieces)
 
-    def _write_all(self, fd: int, view: memoryview) -> None:
-        while view:
-            view = view[self._writer(fd, view) :]
+    def _write_all(self, fd: int, pieces: Sequence[Buffer]) -> None:
+        left = [piece for piece in pieces if len(piece)]
+        while left:
+            written = self._writer(fd, left)
+            done = 0
+            while done < len(left) and written >= len(left[done]):
+                written -= len(left[done])
+                done += 1
+            left = left[done:]
+            if written:  # a short write ended inside this piece
+                left[0] = memoryview(left[0])[written:]
 
     async def restart(self) -> None:
         """See :meth:`Sink.restart`."""
@@ -194,14 +211,14 @@ class LocalSink:
         self._close()
 
 
-def _hash_file(path: Path, length: int, hasher: Any) -> None:
+def _hash_file(path: Path, length: int, hasher: Hasher) -> None:
     with path.open("rb") as handle:
         left = length
         while left > 0:
             block = handle.read(min(HASH_CHUNK, left))
             if not block:
                 break
-            hasher.update(block)
+            hasher.update((block,))
             left -= len(block)
 
 
@@ -216,7 +233,7 @@ class LocalDestination:
         catalog_root: Path,
         *,
         durable: bool = False,
-        writer: Writer = os.write,
+        writer: Writer = os.writev,
     ) -> None:
         self.local_root = root.resolve()
         self.catalog_root = catalog_root.resolve()
@@ -295,12 +312,12 @@ class StoreSink:
             put.cancel()
             self._upload.result()  # the upload ended early: raise its error
 
-    async def hash_existing(self, hasher: Any) -> None:
+    async def hash_existing(self, hasher: Hasher) -> None:
         """Nothing to hash: uploads always start from zero."""
 
-    async def write(self, data: bytes | memoryview) -> None:
-        """See :meth:`Sink.write`."""
-        await self._put(bytes(data))
+    async def write(self, pieces: Sequence[Buffer]) -> None:
+        """See :meth:`Sink.write` (the upload copies the bytes anyway: one block per batch)."""
+        await self._put(b"".join(pieces))
 
     async def restart(self) -> None:
         """See :meth:`Sink.restart`."""

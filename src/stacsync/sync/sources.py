@@ -4,6 +4,11 @@ Every source answers the same question: "the bytes of ``href`` from ``offset`` o
 is still the one with this validator", as a :class:`Body` whose ``status`` says whether it is
 the whole file (``full``: the remote changed or ignored the range), the requested tail
 (``partial``), or nothing because the copy is current (``not_modified``).
+
+Bytes come in batches of about ``chunk_size`` bytes, each a list of the pieces as they were
+received, never joined: copying every byte once more to make one block of it costs ~0.45 s
+of CPU per GiB, on the thread that also runs every connection. A batch is hashed and written
+in one go (``os.writev`` takes the pieces as they are).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import asyncio
 import contextlib
 import os
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -31,7 +36,7 @@ from stacsync.events import OnEvent
 from stacsync.transport.auth import open_provider
 from stacsync.transport.credentials import ProviderConfig
 from stacsync.transport.redact import redact_url
-from stacsync.transport.session import USER_AGENT, ProviderSession
+from stacsync.transport.session import READ_BUFSIZE, USER_AGENT, ProviderSession
 from stacsync.transport.status import raise_for_status
 
 if TYPE_CHECKING:
@@ -43,6 +48,10 @@ AUTHENTICATED_ENDPOINTS: Mapping[str, frozenset[str]] = {
 }
 """Endpoints whose files need the provider's credentials (the others are public links)."""
 _CONTENT_RANGE = re.compile(r"^bytes (\d+)-(\d+)/(\d+|\*)$")
+MAX_PIECES = 256
+"""Pieces per batch at most (one ``writev`` call takes up to 1024 buffers)."""
+
+Buffer = bytes | memoryview
 
 
 class RangeNotSatisfiable(Exception):
@@ -78,12 +87,27 @@ class Body:
     """The file's full size, when the source says it."""
     validators: Validators
     content_type: str | None
-    chunks: AsyncIterator[bytes | memoryview]
+    batches: AsyncIterator[list[Buffer]]
+    """The bytes, in order: batches of pieces of about the source's ``chunk_size``."""
 
 
-async def _empty() -> AsyncIterator[bytes]:
+async def _empty() -> AsyncIterator[list[Buffer]]:
     return
-    yield b""  # pragma: no cover
+    yield []  # pragma: no cover
+
+
+async def batched(pieces: AsyncIterable[Buffer], size: int) -> AsyncIterator[list[Buffer]]:
+    """Group ``pieces`` into batches of at least ``size`` bytes (the last may be smaller)."""
+    batch: list[Buffer] = []
+    held = 0
+    async for piece in pieces:
+        batch.append(piece)
+        held += len(piece)
+        if held >= size or len(batch) >= MAX_PIECES:
+            yield batch
+            batch, held = [], 0
+    if batch:
+        yield batch
 
 
 class Source(Protocol):
@@ -167,6 +191,7 @@ class HttpSource:
                 timeout=aiohttp.ClientTimeout(total=None, connect=30, sock_read=300),
                 trust_env=False,
                 auto_decompress=False,
+                read_bufsize=READ_BUFSIZE,
             )
         return self._plain
 
@@ -221,14 +246,19 @@ class HttpSource:
                 start, total = parsed
                 if start != offset:
                     raise RangeNotSatisfiable(href)
-                yield Body("partial", start, total, validators, kind, self._chunks(response))
+                yield Body("partial", start, total, validators, kind, self._batches(response))
                 return
             total = response.content_length
-            yield Body("full", 0, total, validators, kind, self._chunks(response))
+            yield Body("full", 0, total, validators, kind, self._batches(response))
 
-    async def _chunks(self, response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
-        async for chunk in response.content.iter_chunked(self.chunk_size):
-            yield chunk
+    def _batches(self, response: aiohttp.ClientResponse) -> AsyncIterator[list[Buffer]]:
+        return batched(_received(response), self.chunk_size)
+
+
+async def _received(response: aiohttp.ClientResponse) -> AsyncIterator[bytes]:
+    """The body as the connection received it (``iter_chunked`` would join the pieces)."""
+    async for piece, _ in response.content.iter_chunks():
+        yield piece
 
 
 def s3_location(href: str) -> tuple[str, str]:
@@ -316,8 +346,8 @@ class S3Source:
         validators = Validators(meta.get("e_tag"), _http_date(meta.get("last_modified")))
         start = result.range[0]
         status: BodyStatus = "partial" if start > 0 else "full"
-        chunks = result.stream(min_chunk_size=self.chunk_size)
-        yield Body(status, start, meta["size"], validators, None, chunks)
+        pieces = result.stream(min_chunk_size=self.chunk_size)
+        yield Body(status, start, meta["size"], validators, None, batched(pieces, self.chunk_size))
 
 
 def file_path(href: str) -> Path:
@@ -356,14 +386,14 @@ class FileSource:
             start = offset if resume is not None and resume.etag == validators.etag else 0
             handle.seek(start)
             status: BodyStatus = "partial" if start else "full"
-            yield Body(status, start, stat.st_size, validators, None, self._chunks(handle))
+            yield Body(status, start, stat.st_size, validators, None, self._batches(handle))
 
-    async def _chunks(self, handle: Any) -> AsyncIterator[bytes]:
+    async def _batches(self, handle: Any) -> AsyncIterator[list[Buffer]]:
         while True:
             chunk = await asyncio.to_thread(handle.read, self.chunk_size)
             if not chunk:
                 return
-            yield chunk
+            yield [chunk]
 
 
 class Sources:

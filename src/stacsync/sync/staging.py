@@ -60,7 +60,7 @@ class StagedSink(LocalSink):
     """A download into an asset's staging folder; dropping it removes the folder."""
 
     def __init__(self, folder: Path, name: str) -> None:
-        super().__init__(folder / name, resume=False, durable=False, writer=os.write)
+        super().__init__(folder / name, resume=False, durable=False, writer=os.writev)
         self.folder = folder
 
     async def discard(self) -> None:

@@ -1,12 +1,14 @@
 """One file's transfer: stream, hash, resume after drops, verify, then hand over to commit.
 
 The bytes are hashed (sha2-256, plus the algorithm of the asset's own ``file:checksum`` when
-it is another one) as they stream into the sink. A resumed part is hashed first. A connection
-dropped mid-body continues with a ``Range`` request guarded by ``If-Range`` (the strong ETag,
-else Last-Modified of the response that produced the bytes); a remote that changed answers
-with the whole new file, which replaces the part from zero (bytes of two versions are never
-spliced). The result is checked against the response's own lengths and the asset's declared
-``file:size`` and ``file:checksum``; an HTML page where a file was expected is refused.
+it is another one) as they stream into the sink: each batch is hashed on one worker thread
+while the sink writes it on another (both release the GIL), so the event loop only waits. A
+resumed part is hashed first. A connection dropped mid-body continues with a ``Range``
+request guarded by ``If-Range`` (the strong ETag, else Last-Modified of the response that
+produced the bytes); a remote that changed answers with the whole new file, which replaces
+the part from zero (bytes of two versions are never spliced). The result is checked against
+the response's own lengths and the asset's declared ``file:size`` and ``file:checksum``; an
+HTML page where a file was expected is refused.
 """
 
 from __future__ import annotations
@@ -15,14 +17,14 @@ import asyncio
 import hashlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import aiohttp
 
 from stacsync.errors import ChecksumMismatchError, TransferError
 from stacsync.sync.destinations import OFFLOAD_BYTES, Sink
-from stacsync.sync.sources import Body, RangeNotSatisfiable, Source, Validators
+from stacsync.sync.sources import Body, Buffer, RangeNotSatisfiable, Source, Validators
 from stacsync.transport.redact import redact_url
 
 MULTIHASH_CODES: dict[str, str] = {"12": "sha256", "13": "sha512", "11": "sha1", "d5": "md5"}
@@ -92,10 +94,12 @@ class _Hashers:
         self.sha256 = hashlib.sha256()
         self.extra = hashlib.new(self.extra_algorithm) if self.extra_algorithm else None
 
-    def update(self, data: bytes | memoryview) -> None:
-        self.sha256.update(data)
-        if self.extra is not None:
-            self.extra.update(data)
+    def update(self, pieces: Sequence[Buffer]) -> None:
+        sha256, extra = self.sha256, self.extra
+        for piece in pieces:
+            sha256.update(piece)
+            if extra is not None:
+                extra.update(piece)
 
     def checksum_of(self, algorithm: str) -> str:
         if algorithm == "sha256":
@@ -104,13 +108,14 @@ class _Hashers:
         return self.extra.hexdigest()
 
 
-def _is_html(first: bytes | memoryview, content_type: str | None, expected: str | None) -> bool:
+def _is_html(first: Sequence[Buffer], content_type: str | None, expected: str | None) -> bool:
     if expected and "html" in expected.lower():
         return False
     media = (content_type or "").split(";", 1)[0].strip().lower()
     if media in ("text/html", "application/xhtml+xml"):
         return True
-    return bool(_HTML.match(bytes(first[:256])))
+    head = b"".join(bytes(piece[:256]) for piece in first[:256])[:256]
+    return bool(_HTML.match(head))
 
 
 ProgressCallback = Callable[[int, int | None], None]
@@ -214,19 +219,24 @@ class Transfer:
                 f"{self.expected.size}"
             )
         first = self.offset == 0
-        async for chunk in body.chunks:
+        async for batch in body.batches:
             if first:
                 first = False
-                if _is_html(chunk, body.content_type, self.expected.media_type):
+                if _is_html(batch, body.content_type, self.expected.media_type):
                     await self.sink.discard()
                     raise self._error("the server sent an HTML page instead of the file")
-            if len(chunk) >= OFFLOAD_BYTES:  # hashlib releases the GIL: off the event loop
-                await asyncio.to_thread(self.hashers.update, chunk)
+            size = sum(map(len, batch))
+            if size >= OFFLOAD_BYTES:  # hashing and writing side by side, off the event loop
+                hashed = asyncio.ensure_future(asyncio.to_thread(self.hashers.update, batch))
+                try:
+                    await self.sink.write(batch)
+                finally:
+                    await hashed
             else:
-                self.hashers.update(chunk)
-            await self.sink.write(chunk)
-            self.offset += len(chunk)
-            self.transferred += len(chunk)
+                self.hashers.update(batch)
+                await self.sink.write(batch)
+            self.offset += size
+            self.transferred += size
             if self.on_progress is not None:
                 self.on_progress(self.offset, total)
             if total is not None and self.offset > total:

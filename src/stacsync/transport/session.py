@@ -33,6 +33,9 @@ from stacsync.transport.tokens import Authorizer, auth_middleware
 log = logging.getLogger("stacsync.transport")
 
 USER_AGENT = f"stacsync/{__version__}"
+READ_BUFSIZE = 1 << 20
+"""Bytes a connection buffers before it stops reading (aiohttp's default, 64 KiB, pauses and
+resumes the socket many times per MiB while a batch is being hashed and written)."""
 
 AuthorizerFactory = Callable[["ProviderSession"], Authorizer | None]
 """Builds a provider's authorizer once its session exists (grants post through the session)."""
@@ -91,6 +94,7 @@ class ProviderSession:
             headers={"User-Agent": USER_AGENT},
             trust_env=False,
             auto_decompress=False,
+            read_bufsize=READ_BUFSIZE,
         )
         if self._authorizer_factory is not None:
             self.authorizer = self._authorizer_factory(self)
