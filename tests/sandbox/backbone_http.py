@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from tests.sandbox.replies import Reply, send
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "backbone"
 
 
 def sample(name: str) -> Any:
     return json.loads((DATA / name).read_text(encoding="utf-8"))
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 def call(
@@ -42,12 +32,7 @@ def call(
         request.add_header("Authorization", f"Bearer {token}")
     for key, value in (headers or {}).items():
         request.add_header(key, value)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return Reply(response.status, dict(response.headers), response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Reply(error.code, dict(error.headers), error.read())
+    return send(request)
 
 
 def same_shape(expected: Any, actual: Any, path: str = "$") -> None:

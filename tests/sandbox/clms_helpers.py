@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jwt
+
+from tests.sandbox.replies import Reply, send
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "clms"
 GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -41,16 +41,6 @@ CLC2018_RASTER_FILE = "3d9e2413-46ca-4f6e-abf8-b6eb429a4e48"
 TIMESERIES = "10ee0f23fcb146ea89dcdacc40b0900d"
 
 
-@dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
-
-
 def call(
     method: str,
     url: str,
@@ -76,12 +66,7 @@ def call(
         hdrs["Authorization"] = f"Bearer {token}"
     hdrs.update(headers or {})
     request = urllib.request.Request(url, data=data, headers=hdrs, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return Reply(response.status, dict(response.headers), response.read())
-    except urllib.error.HTTPError as exc:
-        with exc:
-            return Reply(exc.code, dict(exc.headers), exc.read())
+    return send(request)
 
 
 def load_key(path: str) -> dict[str, Any]:

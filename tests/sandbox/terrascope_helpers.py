@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.sandbox.replies import Reply, send
+
 DATA = Path(__file__).resolve().parent.parent / "data" / "terrascope"
-
-
-@dataclass
-class Reply:
-    status: int
-    headers: Any
-    body: bytes
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 def http(
@@ -41,12 +31,7 @@ def http(
         data = json.dumps(payload).encode()
         headers.setdefault("Content-Type", "application/json")
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return Reply(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Reply(error.code, error.headers, error.read())
+    return send(request)
 
 
 def basic(username: str, password: str) -> dict[str, str]:
