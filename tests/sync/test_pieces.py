@@ -8,8 +8,8 @@ import os
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
-from stacsync.sync.destinations import Buffer, LocalSink
-from stacsync.sync.sources import MAX_PIECES, batched
+from stacsync.sync.destinations import LocalSink
+from stacsync.sync.sources import MAX_PIECES, Buffer, batched
 
 
 async def _pieces(sizes: Sequence[int]) -> AsyncIterator[bytes]:

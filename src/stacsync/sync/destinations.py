@@ -28,13 +28,13 @@ from obstore.store import from_url
 from stacsync.atomic import sync_directory
 from stacsync.errors import ConfigError
 from stacsync.sync.plan import PART_SUFFIX
+from stacsync.sync.sources import Buffer
 
-Buffer = bytes | memoryview
 Writer = Callable[[int, Sequence[Buffer]], int]
 """``os.writev``-like: writes some of the buffers' bytes to a file descriptor, returns how many."""
 HASH_CHUNK = 4 << 20
 OFFLOAD_BYTES = 256 << 10
-"""Chunks at least this large are hashed and written in a worker thread (GIL released)."""
+"""Batches at least this large are hashed and written in worker threads (GIL released)."""
 STORE_SCHEMES = frozenset({"s3", "gs", "gcs", "az", "azure", "abfs", "abfss"})
 CLIENT_OPTIONS = frozenset(
     {
