@@ -19,6 +19,10 @@ call (after interpreter start and imports); ``*_process_s`` is the whole child p
 and curl are timed as whole processes (their start-up takes milliseconds). Peak RSS is the
 child's ``VmHWM`` (``ru_maxrss`` of a child carries its parent's peak across exec).
 
+With ``--pin`` (Linux, two CPUs or more) the server runs on the first CPU and every tool on
+the others, so a tool's CPU cost per byte no longer takes CPU time from the server: a way to
+see how much of a difference between tools is contention on a small machine.
+
 With ``--rounds R`` every tool runs R times, the order rotating each round, and the medians are
 reported (with every run's seconds): on a shared machine a single run mostly measures which
 tool happened to run during a quiet moment.
@@ -53,8 +57,11 @@ UNLIMITED = ((1_000_000, 1.0),)
 STAC_ASSET_VERSION = "0.4.8"
 
 
-def serve(conn: Any, raster_size: int, files: int) -> None:
+def serve(conn: Any, raster_size: int, files: int, cpus: set[int] | None = None) -> None:
     from stacsync.sandbox import ProviderOptions, SandboxOptions, running_sandbox
+
+    if cpus:
+        os.sched_setaffinity(0, cpus)
 
     options = SandboxOptions(
         providers=("terrascope",),
@@ -410,6 +417,11 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=1, help="rounds in rotating tool order (medians reported)"
     )
+    parser.add_argument(
+        "--pin",
+        action="store_true",
+        help="run the server on the first CPU and every tool on the others (Linux)",
+    )
     parser.add_argument("--child-pull")
     args = parser.parse_args()
     if args.child_pull:
@@ -420,11 +432,20 @@ def main() -> None:
         sa_python = stac_asset_python(args.stac_asset_python, args.stac_asset_venv)
     ctx = mp.get_context("spawn")
     parent, child = ctx.Pipe()
-    server = ctx.Process(target=serve, args=(child, args.raster_size, args.files), daemon=True)
+    cpus = sorted(os.sched_getaffinity(0)) if args.pin else []
+    if args.pin and len(cpus) < 2:
+        raise SystemExit("--pin needs at least two CPUs")
+    server_cpus = {cpus[0]} if args.pin else None
+    server = ctx.Process(
+        target=serve, args=(child, args.raster_size, args.files, server_cpus), daemon=True
+    )
     server.start()
+    if args.pin:  # every tool started from here on inherits this
+        os.sched_setaffinity(0, set(cpus[1:]))
     try:
         info = parent.recv()
         result = compare(info, args.parallel, sa_python, args.rounds)
+        result["pinned"] = {"server": cpus[:1], "tools": cpus[1:]} if args.pin else None
     finally:
         parent.send("stop")
         server.join(10)
