@@ -17,6 +17,20 @@ async def _pieces(sizes: Sequence[int]) -> AsyncIterator[bytes]:
         yield bytes([n % 256]) * size
 
 
+class Sha256:
+    """A :class:`stacsync.sync.destinations.Hasher` over hashlib."""
+
+    def __init__(self) -> None:
+        self._hash = hashlib.sha256()
+
+    def update(self, pieces: Sequence[Buffer]) -> None:
+        for piece in pieces:
+            self._hash.update(piece)
+
+    def digest(self) -> bytes:
+        return self._hash.digest()
+
+
 def _collect(sizes: Sequence[int], size: int) -> list[list[Buffer]]:
     async def run() -> list[list[Buffer]]:
         return [batch async for batch in batched(_pieces(sizes), size)]
@@ -46,27 +60,30 @@ def test_short_writes_continue_where_they_stopped(tmp_path: Path) -> None:
         return os.write(fd, b"".join(pieces)[:7])
 
     pieces: list[Buffer] = [b"abc", b"", memoryview(b"defghijk"), b"lmnopqrstuvwxyz", b"0"]
+    hasher = Sha256()
     sink = LocalSink(tmp_path / "out.bin", resume=False, durable=False, writer=stingy)
 
     async def run() -> None:
-        await sink.write(pieces)
-        await sink.write([b"!"])
+        await sink.write(pieces, hasher)
+        await sink.write([b"!"], hasher)
         await sink.commit()
 
     asyncio.run(run())
     assert (tmp_path / "out.bin").read_bytes() == b"abcdefghijklmnopqrstuvwxyz0!"
+    assert hasher.digest() == hashlib.sha256(b"abcdefghijklmnopqrstuvwxyz0!").digest()
     assert len(calls) == 5 and not (tmp_path / "out.bin.part").exists()
 
 
-def test_large_batches_are_written_whole(tmp_path: Path) -> None:
+def test_large_batches_are_written_and_hashed_whole(tmp_path: Path) -> None:
     data = os.urandom(3 << 20)
     pieces: list[Buffer] = [data[i : i + 200_000] for i in range(0, len(data), 200_000)]
+    hasher = Sha256()
     sink = LocalSink(tmp_path / "big.bin", resume=False, durable=False, writer=os.writev)
 
     async def run() -> None:
-        await sink.write(pieces)
+        await sink.write(pieces, hasher)
         await sink.commit()
 
     asyncio.run(run())
-    written = (tmp_path / "big.bin").read_bytes()
-    assert hashlib.sha256(written).digest() == hashlib.sha256(data).digest()
+    assert (tmp_path / "big.bin").read_bytes() == data
+    assert hasher.digest() == hashlib.sha256(data).digest()

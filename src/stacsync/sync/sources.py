@@ -7,7 +7,7 @@ the whole file (``full``: the remote changed or ignored the range), the requeste
 
 Bytes come in batches of about ``chunk_size`` bytes, each a list of the pieces as they were
 received, never joined: copying every byte once more to make one block of it costs ~0.45 s
-of CPU per GiB, on the thread that also runs every connection. A batch is hashed and written
+of CPU per GiB, on the thread that also runs every connection. A batch is written and hashed
 in one go (``os.writev`` takes the pieces as they are).
 """
 

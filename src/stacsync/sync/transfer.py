@@ -1,14 +1,15 @@
 """One file's transfer: stream, hash, resume after drops, verify, then hand over to commit.
 
 The bytes are hashed (sha2-256, plus the algorithm of the asset's own ``file:checksum`` when
-it is another one) as they stream into the sink: each batch is hashed on one worker thread
-while the sink writes it on another (both release the GIL), so the event loop only waits. A
-resumed part is hashed first. A connection dropped mid-body continues with a ``Range``
-request guarded by ``If-Range`` (the strong ETag, else Last-Modified of the response that
-produced the bytes); a remote that changed answers with the whole new file, which replaces
-the part from zero (bytes of two versions are never spliced). The result is checked against
-the response's own lengths and the asset's declared ``file:size`` and ``file:checksum``; an
-HTML page where a file was expected is refused.
+it is another one) as they stream into the sink, by the sink: it writes each batch and then
+hashes it, on one worker thread for large batches (``os.writev`` and hashlib release the
+GIL; one thread hop per batch), so the event loop only waits. A resumed part is hashed
+first. A connection dropped mid-body continues with a ``Range`` request guarded by
+``If-Range`` (the strong ETag, else Last-Modified of the response that produced the bytes);
+a remote that changed answers with the whole new file, which replaces the part from zero
+(bytes of two versions are never spliced). The result is checked against the response's own
+lengths and the asset's declared ``file:size`` and ``file:checksum``; an HTML page where a
+file was expected is refused.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from stacsync.errors import ChecksumMismatchError, TransferError
-from stacsync.sync.destinations import OFFLOAD_BYTES, Sink
+from stacsync.sync.destinations import Sink
 from stacsync.sync.sources import Body, Buffer, RangeNotSatisfiable, Source, Validators
 from stacsync.transport.redact import redact_url
 
@@ -226,15 +227,7 @@ class Transfer:
                     await self.sink.discard()
                     raise self._error("the server sent an HTML page instead of the file")
             size = sum(map(len, batch))
-            if size >= OFFLOAD_BYTES:  # hashing and writing side by side, off the event loop
-                hashed = asyncio.ensure_future(asyncio.to_thread(self.hashers.update, batch))
-                try:
-                    await self.sink.write(batch)
-                finally:
-                    await hashed
-            else:
-                self.hashers.update(batch)
-                await self.sink.write(batch)
+            await self.sink.write(batch, self.hashers)
             self.offset += size
             self.transferred += size
             if self.on_progress is not None:
