@@ -108,10 +108,10 @@ def test_a_large_batch_is_written_by_worker_threads(
     assert all(name.startswith("stacsync-write") for name in names)
 
 
-@pytest.mark.parametrize("count", [1, 100], ids=["inline", "threads"])
-def test_errors_are_raised_and_no_write_outlives_the_block(root: Path, count: int) -> None:
+def blocked_write(root: Path) -> ItemWrite:
+    """A write that must fail: a file stands where its item folder should be."""
     (root / "coll" / "blocked").write_bytes(b"a file where a folder should be")
-    bad = ItemWrite(
+    return ItemWrite(
         collection="coll",
         item="x",
         path=str(root / "coll" / "blocked" / "x" / "x.json"),
@@ -119,6 +119,11 @@ def test_errors_are_raised_and_no_write_outlives_the_block(root: Path, count: in
         known=False,
         footprint=NOWHERE,
     )
+
+
+@pytest.mark.parametrize("count", [1, 100], ids=["inline", "threads"])
+def test_errors_are_raised_and_no_write_outlives_the_block(root: Path, count: int) -> None:
+    bad = blocked_write(root)
     writes = [write(root, f"ok{n}", b"{}") for n in range(count)]
     with pytest.raises(NotADirectoryError):
         run(ItemWriter(chunk_items=4, max_pending=8), [*writes[: count // 2], bad, *writes])
@@ -187,15 +192,7 @@ def test_errors_in_children_are_raised_and_the_children_stopped(
     root: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     children = Children(monkeypatch)
-    (root / "coll" / "blocked").write_bytes(b"a file where a folder should be")
-    bad = ItemWrite(
-        collection="coll",
-        item="x",
-        path=str(root / "coll" / "blocked" / "x" / "x.json"),
-        blob=b"{}",
-        known=False,
-        footprint=NOWHERE,
-    )
+    bad = blocked_write(root)
     writes = [write(root, f"ok{n}", b"{}") for n in range(30)]
     with pytest.raises(NotADirectoryError):
         run(in_children(), [*writes[:10], bad, *writes[10:]])
